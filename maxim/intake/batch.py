@@ -1,0 +1,142 @@
+"""Ingest a batch file of reports: keep the good rows, write the rejected ones with reasons.
+
+Reads JSONL, JSON or CSV as a stream; each row is parsed and validated on its own, so one bad
+row never costs the others. Valid reports are stored in chunks, each chunk one transaction,
+so a crash leaves whole reports or none. Rejected rows go to a rejects file (the row and its
+reasons, as JSONL) that can be corrected and fed back in.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from maxim.domain.errors import FieldError, ValidationFailed
+from maxim.intake.parse import parse_report
+from maxim.intake.statements import ReportRecord, build_record
+from maxim.reference import Reference
+from maxim.store.access import DataAccess, Outcome
+
+CHUNK = 500
+
+
+@dataclass
+class BatchSummary:
+    read: int = 0
+    created: int = 0
+    new_versions: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    statements: int = 0
+    rejects_path: Path | None = None
+    first_errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.rejected == 0
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    number: int  # 1-based line (JSONL), item (JSON) or data row (CSV)
+    raw: Any
+    error: FieldError | None = None
+
+
+def read_rows(path: Path) -> Iterator[Row]:
+    """Rows of a batch file by its suffix; a row that is not even JSON is returned with its error."""
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        with path.open(encoding="utf-8") as handle:
+            yield from _jsonl_rows(handle)
+    elif suffix == ".json":
+        with path.open(encoding="utf-8") as handle:
+            try:
+                data = json.load(handle)
+            except json.JSONDecodeError as exc:
+                yield Row(1, None, FieldError("file", f"is not valid JSON: {exc.msg} (line {exc.lineno})"))
+                return
+        for i, item in enumerate(data if isinstance(data, list) else [data], start=1):
+            yield Row(i, item)
+    elif suffix == ".csv":
+        with path.open(encoding="utf-8", newline="") as handle:
+            for i, item in enumerate(csv.DictReader(handle), start=1):
+                yield Row(i, {k: v for k, v in item.items() if k is not None and v not in (None, "")})
+    else:
+        raise ValueError(f"{path}: unknown file type {suffix!r}; use .jsonl, .json or .csv")
+
+
+def _jsonl_rows(handle: IO[str]) -> Iterator[Row]:
+    for i, line in enumerate(handle, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield Row(i, json.loads(line))
+        except json.JSONDecodeError as exc:
+            yield Row(i, line.rstrip("\n"), FieldError("line", f"is not valid JSON: {exc.msg} at column {exc.colno}"))
+
+
+def ingest_file(
+    path: Path,
+    access: DataAccess,
+    ref: Reference,
+    *,
+    rejects_path: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+    chunk: int = CHUNK,
+) -> BatchSummary:
+    """Ingest one batch file through the data-access layer; returns what happened to every row."""
+    summary = BatchSummary()
+    rejects_path = rejects_path or path.with_name(path.name + ".rejects.jsonl")
+    rejects: IO[str] | None = None
+    pending: list[ReportRecord] = []
+
+    def flush() -> None:
+        stored = set()
+        for result in access.submit(pending):
+            if result.outcome == Outcome.CREATED:
+                summary.created += 1
+            elif result.outcome == Outcome.NEW_VERSION:
+                summary.new_versions += 1
+            else:
+                summary.unchanged += 1
+                continue
+            stored.add(result.report_id)
+        summary.statements += sum(len(r.statements) for r in pending if r.report["id"] in stored)
+        if progress:
+            progress(len(pending))
+        pending.clear()
+
+    try:
+        for row in read_rows(path):
+            summary.read += 1
+            try:
+                if row.error is not None:
+                    raise ValidationFailed([row.error])
+                report = parse_report(row.raw, ref)
+                pending.append(build_record(report, received_by=access.actor.username, now=datetime.now(UTC)))
+            except ValidationFailed as exc:
+                summary.rejected += 1
+                if rejects is None:
+                    rejects_path.parent.mkdir(parents=True, exist_ok=True)
+                    rejects = rejects_path.open("w", encoding="utf-8")
+                    summary.rejects_path = rejects_path
+                reasons = [str(e) for e in exc.errors]
+                rejects.write(json.dumps({"row": row.number, "errors": reasons, "report": row.raw}, ensure_ascii=False) + "\n")
+                if len(summary.first_errors) < 20:
+                    summary.first_errors.extend(f"row {row.number}: {r}" for r in reasons)
+                if progress:
+                    progress(1)
+            if len(pending) >= chunk:
+                flush()
+        if pending:
+            flush()
+    finally:
+        if rejects is not None:
+            rejects.close()
+    return summary

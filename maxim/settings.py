@@ -1,0 +1,47 @@
+"""Explicit settings, read from the environment once by the entry points and passed down.
+
+Nothing here runs at import time: `Settings.from_env()` is called by the CLI and `create_app`
+takes the result, so tests build as many differently configured apps as they like.
+`SETTINGS` is the one table of environment variables; `--help`, the README and a test use it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+SETTINGS: tuple[tuple[str, str, str], ...] = (
+    ("MAXIM_DATABASE_URL", "", "SQLAlchemy URL of the database (sqlite:///file or "
+     "postgresql+psycopg://...). Default: a SQLite file maxim.db in the data directory."),
+    ("MAXIM_DATA_DIR", "data", "Directory for the embedded SQLite database and generated scenarios."),
+    ("MAXIM_HOST", "127.0.0.1", "Address `maxim serve` listens on."),
+    ("MAXIM_PORT", "8000", "Port `maxim serve` listens on."),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str
+    data_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        defaults = {name: default for name, default, _ in SETTINGS}
+        data_dir = Path(env.get("MAXIM_DATA_DIR") or defaults["MAXIM_DATA_DIR"])
+        url = env.get("MAXIM_DATABASE_URL") or f"sqlite:///{data_dir / 'maxim.db'}"
+        port_text = env.get("MAXIM_PORT") or defaults["MAXIM_PORT"]
+        try:
+            port = int(port_text)
+        except ValueError as exc:
+            raise ValueError(f"MAXIM_PORT must be a port number, got {port_text!r}") from exc
+        return cls(
+            database_url=url,
+            data_dir=data_dir,
+            host=env.get("MAXIM_HOST") or defaults["MAXIM_HOST"],
+            port=port,
+        )

@@ -1,0 +1,1 @@
+"""Storage: tables, migrations, engines, and the one data-access layer."""

@@ -1,0 +1,303 @@
+"""The one data-access layer: every read and write of reports, entities and statements.
+
+Every call names the acting user; the access policy decides what that user may see (as a SQL
+filter, so what is hidden is never fetched, counted or hinted at) and every collection and
+consultation of personal data is written to the s62 audit chain in the same transaction.
+Web pages, the API, the CLI and exports all come through here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Connection, ColumnElement, Table, func, select, true, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from maxim.intake.statements import ReportRecord
+from maxim.store.audit import Operation, append
+from maxim.store.engine import Database
+from maxim.store.tables import entities, report_subjects, reports, statements
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting: every data-access call carries one."""
+
+    username: str
+    display_name: str
+    unit: str
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+
+class AccessPolicy:
+    """Decides what an actor may see and do.
+
+    The need-to-know rules (handling codes, victims, units) arrive with the access-control
+    issue; they plug in here as SQL filters so no caller has to change.
+    """
+
+    def report_filter(self, actor: Actor) -> ColumnElement[bool]:
+        return true()
+
+    def may_submit(self, actor: Actor) -> bool:
+        return True
+
+
+class Outcome(StrEnum):
+    CREATED = "created"
+    NEW_VERSION = "new_version"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    report_id: str
+    originator: str
+    reference: str
+    version: int
+    outcome: Outcome
+
+
+class Forbidden(PermissionError):
+    """The actor may not do this; the message never reveals what exists."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows, skipping any whose primary key is already there (idempotent re-ingest)."""
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(dialect.insert(table).on_conflict_do_nothing(), rows)
+
+
+class DataAccess:
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        *,
+        channel: str,
+        policy: AccessPolicy | None = None,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self.db = db
+        self.actor = actor
+        self.channel = channel
+        self.policy = policy or AccessPolicy()
+        self.clock = clock
+
+    # -- writes -------------------------------------------------------------------------
+
+    def submit(self, records: Sequence[ReportRecord]) -> list[Submitted]:
+        """Store report versions in one transaction: all of them or none.
+
+        The same originator, reference and content again is `unchanged` and writes nothing;
+        changed content becomes the next version and the previous one stops being current.
+        """
+        if not self.policy.may_submit(self.actor):
+            raise Forbidden("you may not submit reports")
+        if not records:
+            return []
+        keys = {(r.report["originator"], r.report["reference"]) for r in records}
+        now = self.clock()
+        with self.db.writer.begin() as conn:
+            known: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+            current: dict[tuple[str, str], str] = {}
+            for key_chunk in _chunks(sorted(keys), 400):
+                rows = conn.execute(
+                    select(
+                        reports.c.originator, reports.c.reference, reports.c.content_hash,
+                        reports.c.version, reports.c.id, reports.c.is_current,
+                    ).where(tuple_(reports.c.originator, reports.c.reference).in_(key_chunk))
+                )
+                for orig, ref, chash, version, rid, is_current in rows:
+                    known[(orig, ref)][chash] = version
+                    if is_current:
+                        current[(orig, ref)] = rid
+            results: list[Submitted] = []
+            new_records: list[ReportRecord] = []
+            superseded: list[str] = []
+            for record in records:
+                row = record.report
+                key = (row["originator"], row["reference"])
+                versions = known[key]
+                if row["content_hash"] in versions:
+                    results.append(Submitted(row["id"], *key, versions[row["content_hash"]], Outcome.UNCHANGED))
+                    continue
+                version = max(versions.values(), default=0) + 1
+                versions[row["content_hash"]] = version
+                if key in current:
+                    superseded.append(current[key])
+                current[key] = row["id"]
+                new_records.append(record)
+                outcome = Outcome.CREATED if version == 1 else Outcome.NEW_VERSION
+                results.append(Submitted(row["id"], *key, version, outcome))
+            if new_records:
+                by_id = {r.report_id: r for r in results if r.outcome != Outcome.UNCHANGED}
+                report_rows = []
+                for record in new_records:
+                    rid = record.report["id"]
+                    report_rows.append(
+                        {**record.report, "version": by_id[rid].version, "is_current": current[
+                            (record.report["originator"], record.report["reference"])] == rid}
+                    )
+                if superseded:
+                    for chunk in _chunks(superseded, 500):
+                        conn.execute(update(reports).where(reports.c.id.in_(chunk)).values(is_current=False))
+                conn.execute(reports.insert(), report_rows)
+                _insert_ignore(conn, entities, [e for r in new_records for e in r.entities])
+                _insert_ignore(conn, statements, [s for r in new_records for s in r.statements])
+                _insert_ignore(conn, report_subjects, [s for r in new_records for s in r.subjects])
+                created = [r.report_id for r in results if r.outcome == Outcome.CREATED]
+                altered = [r.report_id for r in results if r.outcome == Outcome.NEW_VERSION]
+                if created:
+                    append(conn, at=now, username=self.actor.username, operation=Operation.COLLECTION,
+                           object_type="report", object_ids=created, channel=self.channel)
+                if altered:
+                    append(conn, at=now, username=self.actor.username, operation=Operation.ALTERATION,
+                           object_type="report", object_ids=altered, channel=self.channel)
+        return results
+
+    # -- reads --------------------------------------------------------------------------
+
+    def _consulted(self, conn: Connection, object_type: str, ids: Sequence[str], justification: str | None = None) -> None:
+        if ids:
+            append(conn, at=self.clock(), username=self.actor.username, operation=Operation.CONSULTATION,
+                   object_type=object_type, object_ids=list(ids), channel=self.channel,
+                   justification=justification)
+
+    def latest_reports(self, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+        """The most recently received current reports the actor may see."""
+        query = (
+            select(reports.c.id, reports.c.originator, reports.c.reference, reports.c.version, reports.c.kind,
+                   reports.c.received_at, reports.c.title, reports.c.source_evaluation,
+                   reports.c.intelligence_assessment, reports.c.handling_code, reports.c.migrated,
+                   reports.c.themes)
+            .where(reports.c.is_current, self.policy.report_filter(self.actor))
+            .order_by(reports.c.received_at.desc(), reports.c.id)
+            .limit(limit).offset(offset)
+        )
+        with self.db.writer.begin() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(query)]
+            self._consulted(conn, "report", [r["id"] for r in rows])
+        return rows
+
+    def count_reports(self) -> int:
+        query = select(func.count()).select_from(reports).where(
+            reports.c.is_current, self.policy.report_filter(self.actor))
+        with self.db.reader.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def report(self, report_id: str) -> dict[str, Any] | None:
+        """One report version with its statements and subjects, or None if absent or not visible."""
+        with self.db.writer.begin() as conn:
+            row = conn.execute(
+                select(reports).where(reports.c.id == report_id, self.policy.report_filter(self.actor))
+            ).first()
+            if row is None:
+                return None
+            result = dict(row._mapping)
+            result["statements"] = [
+                dict(s._mapping)
+                for s in conn.execute(
+                    select(statements, entities.c.caption)
+                    .join(entities, entities.c.id == statements.c.entity_id)
+                    .where(statements.c.report_id == report_id)
+                    .order_by(statements.c.entity_id, statements.c.prop, statements.c.value)
+                )
+            ]
+            result["subjects"] = [
+                dict(s._mapping)
+                for s in conn.execute(
+                    select(report_subjects, entities.c.caption, entities.c.schema)
+                    .join(entities, entities.c.id == report_subjects.c.entity_id)
+                    .where(report_subjects.c.report_id == report_id)
+                )
+            ]
+            result["versions"] = [
+                dict(v._mapping)
+                for v in conn.execute(
+                    select(reports.c.id, reports.c.version, reports.c.is_current, reports.c.created_at)
+                    .where(reports.c.originator == row.originator, reports.c.reference == row.reference,
+                           self.policy.report_filter(self.actor))
+                    .order_by(reports.c.version)
+                )
+            ]
+            self._consulted(conn, "report", [report_id])
+        return result
+
+    def entity(self, entity_id: str) -> dict[str, Any] | None:
+        """An entity with the statements behind it from current, visible reports, each with its report's grading."""
+        query = (
+            select(statements, reports.c.originator, reports.c.reference, reports.c.received_at,
+                   reports.c.source_evaluation, reports.c.intelligence_assessment, reports.c.handling_code,
+                   reports.c.migrated)
+            .join(reports, reports.c.id == statements.c.report_id)
+            .where(statements.c.entity_id == entity_id, reports.c.is_current,
+                   self.policy.report_filter(self.actor))
+            .order_by(statements.c.prop, statements.c.value)
+        )
+        with self.db.writer.begin() as conn:
+            facts = [dict(s._mapping) for s in conn.execute(query)]
+            if not facts:
+                subject = None
+            else:
+                subject = conn.execute(select(entities).where(entities.c.id == entity_id)).first()
+            if subject is None:
+                return None
+            result = dict(subject._mapping)
+            result["statements"] = facts
+            result["subjects"] = [
+                dict(s._mapping)
+                for s in conn.execute(
+                    select(report_subjects.c.report_id, report_subjects.c.category, report_subjects.c.detail)
+                    .join(reports, reports.c.id == report_subjects.c.report_id)
+                    .where(report_subjects.c.entity_id == entity_id, reports.c.is_current,
+                           self.policy.report_filter(self.actor))
+                )
+            ]
+            self._consulted(conn, "entity", [entity_id])
+        return result
+
+    def iter_statements(self, batch: int = 5000) -> Iterator[dict[str, Any]]:
+        """Every visible statement of current reports, for export; the export is audited as one consultation."""
+        query = (
+            select(statements, reports.c.originator, reports.c.reference, reports.c.source_evaluation,
+                   reports.c.intelligence_assessment, reports.c.handling_code)
+            .join(reports, reports.c.id == statements.c.report_id)
+            .where(reports.c.is_current, self.policy.report_filter(self.actor))
+            .order_by(statements.c.id)
+        )
+        with self.db.writer.begin() as conn:
+            self._consulted(conn, "export", ["statements"], justification="bulk export")
+        with self.db.reader.connect() as conn:
+            result = conn.execution_options(yield_per=batch).execute(query)
+            for row in result:
+                yield dict(row._mapping)
+
+    def counts(self) -> dict[str, int]:
+        """Totals of visible current reports, their entities and statements."""
+        visible = select(reports.c.id).where(reports.c.is_current, self.policy.report_filter(self.actor))
+        with self.db.reader.connect() as conn:
+            n_reports = conn.execute(select(func.count()).select_from(visible.subquery())).scalar_one()
+            n_statements = conn.execute(
+                select(func.count()).select_from(statements).where(statements.c.report_id.in_(visible))
+            ).scalar_one()
+            n_entities = conn.execute(
+                select(func.count(func.distinct(statements.c.entity_id))).where(statements.c.report_id.in_(visible))
+            ).scalar_one()
+        return {"reports": int(n_reports), "statements": int(n_statements), "entities": int(n_entities)}
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,131 @@
+"""The relational schema, one definition for SQLite and PostgreSQL.
+
+Facts are statements with provenance (DESIGN.md "The data model"); reports carry the grading
+every statement inherits; workflow objects are ordinary tables. Alembic migrations under
+`migrations/` must produce exactly this schema (a test compares them).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(100), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("unit", String(50), nullable=False),
+    Column("roles", JSON, nullable=False),
+    Column("password_hash", String(300)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("originator", String(50), nullable=False),
+    Column("reference", String(200), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("is_current", Boolean, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("intelligence_date", Date),
+    Column("source_evaluation", String(1), nullable=False),
+    Column("intelligence_assessment", String(1), nullable=False),
+    Column("handling_code", String(1), nullable=False),
+    Column("handling_conditions", Text),
+    Column("action_code", String(2)),
+    Column("sanitisation_code", String(2)),
+    Column("legacy_grading", String(10)),
+    Column("migrated", Boolean, nullable=False),
+    Column("nim_level", Integer),
+    Column("themes", JSON, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(100), nullable=False),
+    UniqueConstraint("originator", "reference", "version"),
+    UniqueConstraint("originator", "reference", "content_hash"),
+    Index(None, "received_at"),
+)
+
+entities = Table(
+    "entities",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("schema", String(50), nullable=False),
+    Column("caption", String(500), nullable=False),
+)
+
+statements = Table(
+    "statements",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("report_id", String(40), ForeignKey("reports.id"), nullable=False),
+    Column("entity_id", String(40), ForeignKey("entities.id"), nullable=False),
+    Column("schema", String(50), nullable=False),
+    Column("prop", String(50), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("original_value", Text, nullable=False),
+    Column("identifier_kind", String(30)),
+    Column("valid", Boolean, nullable=False),
+    Column("reason", Text),
+    Column("origin", String(10), nullable=False),
+    Column("span_start", Integer),
+    Column("span_end", Integer),
+    Index(None, "entity_id"),
+    Index(None, "report_id"),
+    Index(None, "identifier_kind", "value"),
+)
+
+report_subjects = Table(
+    "report_subjects",
+    metadata,
+    Column("report_id", String(40), ForeignKey("reports.id"), primary_key=True),
+    Column("entity_id", String(40), ForeignKey("entities.id"), primary_key=True),
+    Column("category", String(20), nullable=False),
+    Column("detail", Text),
+    Index(None, "entity_id"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("username", String(100), nullable=False),
+    Column("operation", String(20), nullable=False),
+    Column("object_type", String(30), nullable=False),
+    Column("object_ids", JSON, nullable=False),
+    Column("justification", Text),
+    Column("channel", String(20), nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)

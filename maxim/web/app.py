@@ -1,0 +1,179 @@
+"""The web application: JSON API and server-rendered pages from the same view data.
+
+`create_app(settings)` builds everything from explicit settings; nothing is created at import
+time. Every page has a JSON twin (`/reports/ID.json`, or `Accept: application/json`), and every
+error has one shape in JSON and one page in HTML.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Body, Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from maxim.domain.errors import FieldError, ValidationFailed
+from maxim.intake.parse import parse_report
+from maxim.intake.statements import build_record
+from maxim.reference import Reference, load_reference
+from maxim.security.users import ensure_local_admin
+from maxim.settings import Settings
+from maxim.store.access import Actor, DataAccess
+from maxim.store.engine import Database, connect
+from maxim.store.migrate import upgrade
+from maxim.web.views import entity_view, home_view, report_view
+
+HERE = Path(__file__).parent
+CLASSIFICATION = "OFFICIAL-SENSITIVE"
+
+
+def _envelope(status: int, title: str, errors: list[FieldError] | None = None) -> dict[str, Any]:
+    return {
+        "error": {
+            "status": status,
+            "title": title,
+            "errors": [{"field": e.field, "reason": e.reason} for e in errors or []],
+        }
+    }
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path.endswith(".json") or (
+        "application/json" in request.headers.get("accept", "") and "text/html" not in request.headers.get("accept", "")
+    )
+
+
+def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
+    db: Database = connect(settings.database_url)
+    if migrate:
+        upgrade(db)
+    admin = ensure_local_admin(db)
+    ref: Reference = load_reference()
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.globals.update(classification=CLASSIFICATION, reference=ref)
+
+    app = FastAPI(title="Maxim", version="0.1.0", description="Intelligence clearinghouse for organised "
+                  "immigration crime and human trafficking.")
+    app.state.db = db
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    def current_actor() -> Actor:
+        # Until sessions and tokens land (access-control issue) every request acts as the
+        # local administrator; the seam is here so routes never change.
+        return admin
+
+    def access(request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> DataAccess:
+        channel = "api" if request.url.path.startswith("/api/") else "web"
+        return DataAccess(db, actor, channel=channel)
+
+    Access = Annotated[DataAccess, Depends(access)]
+
+    def page(request: Request, template: str, data: dict[str, Any], actor: Actor, as_json: bool) -> Response:
+        if as_json or _wants_json(request):
+            return JSONResponse(_jsonable(data))
+        return templates.TemplateResponse(request, template, {"data": data, "actor": actor})
+
+    def error_response(request: Request, status: int, title: str, errors: list[FieldError] | None = None) -> Response:
+        if _wants_json(request):
+            return JSONResponse(_envelope(status, title, errors), status_code=status)
+        return templates.TemplateResponse(
+            request, "error.html", {"status": status, "title": title, "errors": errors or [], "actor": admin},
+            status_code=status,
+        )
+
+    @app.exception_handler(ValidationFailed)
+    async def _invalid(request: Request, exc: ValidationFailed) -> Response:
+        return error_response(request, 422, "The report was refused", exc.errors)
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, exc: RequestValidationError) -> Response:
+        errors = [FieldError(".".join(str(p) for p in e["loc"][1:]) or "body", e["msg"]) for e in exc.errors()]
+        return error_response(request, 422, "The request was refused", errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        return error_response(request, exc.status_code, str(exc.detail))
+
+    @app.get("/health", include_in_schema=False)
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    # -- pages and their JSON twins ------------------------------------------------------
+
+    @app.get("/", response_class=HTMLResponse, summary="Home: the latest reports")
+    def home(request: Request, data: Access) -> Response:
+        return page(request, "home.html", home_view(data), data.actor, False)
+
+    @app.get("/index.json", include_in_schema=False)
+    def home_json(request: Request, data: Access) -> Response:
+        return page(request, "home.html", home_view(data), data.actor, True)
+
+    @app.get("/reports/{report_id}.json", summary="A report (JSON)")
+    def report_json(request: Request, report_id: str, data: Access) -> Response:
+        return page(request, "report.html", _found(report_view(data, report_id)), data.actor, True)
+
+    @app.get("/reports/{report_id}", response_class=HTMLResponse, summary="A report")
+    def report_page(request: Request, report_id: str, data: Access) -> Response:
+        return page(request, "report.html", _found(report_view(data, report_id)), data.actor, False)
+
+    @app.get("/entities/{entity_id}.json", summary="An entity with its statements (JSON)")
+    def entity_json(request: Request, entity_id: str, data: Access) -> Response:
+        return page(request, "entity.html", _found(entity_view(data, entity_id)), data.actor, True)
+
+    @app.get("/entities/{entity_id}", response_class=HTMLResponse, summary="An entity with its statements")
+    def entity_page(request: Request, entity_id: str, data: Access) -> Response:
+        return page(request, "entity.html", _found(entity_view(data, entity_id)), data.actor, False)
+
+    # -- JSON API ------------------------------------------------------------------------
+
+    @app.post("/api/reports", status_code=201, summary="Submit a report (docs/intake-format.md)")
+    def submit_report(data: Access, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+        report = parse_report(body, ref)
+        record = build_record(report, received_by=data.actor.username, now=datetime.now(UTC))
+        [result] = data.submit([record])
+        extracted = [
+            {k: s[k] for k in ("identifier_kind", "value", "original_value", "valid", "reason", "span_start", "span_end")}
+            for s in record.statements
+            if s["origin"] == "extracted"
+        ]
+        return {
+            "report_id": result.report_id,
+            "version": result.version,
+            "outcome": result.outcome.value,
+            "grading": report.grading.label,
+            "statements": len(record.statements),
+            "extracted": extracted,
+            "links": {"self": f"/api/reports/{result.report_id}", "page": f"/reports/{result.report_id}"},
+        }
+
+    @app.get("/api/reports/{report_id}", summary="Read a report back with its statements")
+    def api_report(report_id: str, data: Access) -> Any:
+        return _jsonable(_found(report_view(data, report_id)))
+
+    @app.get("/api/entities/{entity_id}", summary="Read an entity with the statements behind it")
+    def api_entity(entity_id: str, data: Access) -> Any:
+        return _jsonable(_found(entity_view(data, entity_id)))
+
+    return app
+
+
+def _found(data: dict[str, Any] | None) -> dict[str, Any]:
+    if data is None:
+        raise HTTPException(status_code=404, detail="Not found")
+    return data
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value

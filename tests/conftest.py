@@ -1,0 +1,96 @@
+"""Fixtures: every store test runs on a real SQLite file and on a real PostgreSQL.
+
+PostgreSQL is at MAXIM_TEST_POSTGRES_URL (default: the local server, database `test`). Each
+test session works in its own schema, emptied between tests. If the server cannot be
+reached the PostgreSQL tests fail: they never skip, in CI or anywhere else.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from maxim.security.users import ensure_local_admin
+from maxim.store.access import Actor, DataAccess
+from maxim.store.engine import Database, connect
+from maxim.store.migrate import upgrade
+from maxim.store.tables import metadata
+
+POSTGRES_URL = os.environ.get("MAXIM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating once keeps the suite fast)."""
+    path = tmp_path_factory.mktemp("template") / "maxim.db"
+    db = connect(f"sqlite:///{path}")
+    upgrade(db)
+    db.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh schema in the test database, migrated once, dropped at the end."""
+    schema = f"maxim_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:  # noqa: BLE001 - any failure to reach the server is reported the same way
+        pytest.fail(
+            f"PostgreSQL is required for the store tests and could not be reached at {POSTGRES_URL} "
+            f"({exc.__class__.__name__}: {exc}). Start it, or set MAXIM_TEST_POSTGRES_URL."
+        )
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    url = f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    db = connect(url)
+    upgrade(db)
+    db.dispose()
+    yield url
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def _empty_postgres(db: Database) -> None:
+    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    with db.writer.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of an empty, migrated database of each kind."""
+    if request.param == "sqlite":
+        path = tmp_path / "maxim.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_url")
+    db = connect(url)
+    _empty_postgres(db)
+    db.dispose()
+    return url
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = connect(database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def admin(db: Database) -> Actor:
+    return ensure_local_admin(db)
+
+
+@pytest.fixture
+def access(db: Database, admin: Actor) -> DataAccess:
+    return DataAccess(db, admin, channel="test")

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from maxim.store.engine import Database
+from maxim.store.migrate import current_revision, head_revision, upgrade
+from maxim.store.tables import metadata
+
+
+def test_migrations_from_empty_reach_head_and_match_the_tables(db: Database) -> None:
+    # `db` was migrated from an empty database by the fixtures; running again is a no-op.
+    upgrade(db)
+    assert current_revision(db) == head_revision()
+    with db.reader.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+    assert diff == []
