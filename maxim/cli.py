@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from maxim.settings import SETTINGS, Settings
+
+if TYPE_CHECKING:
+    from maxim.store.access import DataAccess
+    from maxim.store.engine import Database
 
 app = typer.Typer(
     help="Maxim: the intelligence clearinghouse for organised immigration crime and human trafficking.\n\n"
@@ -37,26 +43,38 @@ def _progress() -> Progress:
     )
 
 
-def _open(settings: Settings):  # type: ignore[no-untyped-def]
+@contextmanager
+def _database(settings: Settings) -> Iterator[Database]:
     from maxim.store.engine import connect
 
-    return connect(settings.database_url)
+    db = connect(settings.database_url)
+    try:
+        yield db
+    finally:
+        db.dispose()
 
 
-def _access(settings: Settings, username: str, channel: str = "cli"):  # type: ignore[no-untyped-def]
+@contextmanager
+def _access(settings: Settings, username: str, channel: str = "cli") -> Iterator[DataAccess]:
+    """The data-access layer acting as `username`; says what to do when that is impossible."""
+    from sqlalchemy.exc import DBAPIError
+
     from maxim.security.users import UnknownUser, actor
     from maxim.store.access import DataAccess
 
-    db = _open(settings)
-    try:
-        who = actor(db, username)
-    except UnknownUser as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
-    except Exception as exc:  # the schema is missing: say what to do
-        console.print(f"[red]cannot read users from {settings.database_url}: run `maxim init` first ({exc.__class__.__name__})[/red]")
-        raise typer.Exit(2) from exc
-    return DataAccess(db, who, channel=channel)
+    with _database(settings) as db:
+        try:
+            who = actor(db, username)
+        except UnknownUser as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from exc
+        except DBAPIError as exc:  # no schema yet, or no server
+            console.print(
+                f"[red]cannot read users from {settings.database_url}: run `maxim init` first "
+                f"({exc.orig.__class__.__name__})[/red]"
+            )
+            raise typer.Exit(2) from exc
+        yield DataAccess(db, who, channel=channel)
 
 
 @app.command()
@@ -66,11 +84,11 @@ def init() -> None:
     from maxim.store.migrate import current_revision, upgrade
 
     settings = Settings.from_env()
-    db = _open(settings)
-    upgrade(db)
-    admin = ensure_local_admin(db)
-    console.print(f"database ready at revision {current_revision(db)}: {settings.database_url}")
-    console.print(f"local administrator: {admin.username}")
+    with _database(settings) as db:
+        upgrade(db)
+        admin = ensure_local_admin(db)
+        console.print(f"database ready at revision {current_revision(db)}: {settings.database_url}")
+        console.print(f"local administrator: {admin.username}")
 
 
 @app.command()
@@ -84,12 +102,11 @@ def ingest(
     from maxim.reference import load_reference
 
     settings = Settings.from_env()
-    access = _access(settings, as_user)
     total = None
     if file.suffix.lower() in (".jsonl", ".ndjson", ".csv"):
         with file.open("rb") as handle:
             total = sum(1 for line in handle if line.strip()) - (1 if file.suffix.lower() == ".csv" else 0)
-    with _progress() as progress:
+    with _access(settings, as_user) as access, _progress() as progress:
         task = progress.add_task(f"ingesting {file.name}", total=total)
         try:
             summary = ingest_file(file, access, load_reference(), rejects_path=rejects,
@@ -168,13 +185,14 @@ def export_statements(
 ) -> None:
     """Every statement the acting user may see, with its report and grading, as JSONL."""
     settings = Settings.from_env()
-    access = _access(settings, as_user, channel="export")
-    handle = os.fdopen(os.dup(1), "w", encoding="utf-8") if str(output) == "-" else output.open("w", encoding="utf-8")
+    handle = sys.stdout if str(output) == "-" else output.open("w", encoding="utf-8")
     count = 0
-    with handle:
+    with _access(settings, as_user, channel="export") as access:
         for row in access.iter_statements():
             handle.write(json.dumps(row, default=str, ensure_ascii=False) + "\n")
             count += 1
+    if handle is not sys.stdout:
+        handle.close()
     console.print(f"{count} statements exported")
 
 

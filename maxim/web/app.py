@@ -1,11 +1,11 @@
-"""The web application: JSON API and server-rendered pages from the same view data.
+"""The web application (no `from __future__ import annotations`: FastAPI reads the
+route annotations at definition time): JSON API and server-rendered pages from the same view data.
 
 `create_app(settings)` builds everything from explicit settings; nothing is created at import
 time. Every page has a JSON twin (`/reports/ID.json`, or `Accept: application/json`), and every
 error has one shape in JSON and one page in HTML.
 """
 
-from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path

@@ -29,9 +29,9 @@ def report_view(data: DataAccess, report_id: str) -> dict[str, Any] | None:
     by_entity: dict[str, dict[str, Any]] = {}
     for s in report["statements"]:
         entry = by_entity.setdefault(
-            s["entity_id"], {"id": s["entity_id"], "schema": s["schema"], "caption": s["caption"], "values": []}
+            s["entity_id"], {"id": s["entity_id"], "schema": s["schema"], "caption": s["caption"], "facts": []}
         )
-        entry["values"].append(s)
+        entry["facts"].append(s)
     report["entities"] = list(by_entity.values())
     report["extracted"] = [s for s in report["statements"] if s["origin"] == "extracted"]
     return report

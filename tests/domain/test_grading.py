@@ -34,17 +34,31 @@ def test_c_code_needs_conditions_action_and_sanitisation() -> None:
 
 def test_complete_c_code_is_kept_verbatim() -> None:
     grading, errors = grade(
-        source_evaluation="2", intelligence_assessment="C", handling_code="C",
-        handling_conditions=" Originator only ", action_code="A1", sanitisation_code="S2",
+        source_evaluation="2",
+        intelligence_assessment="C",
+        handling_code="C",
+        handling_conditions=" Originator only ",
+        action_code="A1",
+        sanitisation_code="S2",
     )
     assert errors == []
-    assert (grading.label, grading.handling_conditions, grading.action_code, grading.sanitisation_code) == (
-        "2C C", "Originator only", "A1", "S2")
+    assert (
+        grading.label,
+        grading.handling_conditions,
+        grading.action_code,
+        grading.sanitisation_code,
+    ) == ("2C C", "Originator only", "A1", "S2")
 
 
 def test_action_and_sanitisation_codes_are_refused_under_p() -> None:
-    _, errors = grade(source_evaluation="1", intelligence_assessment="A", handling_code="P",
-                      action_code="A3", sanitisation_code="S1", handling_conditions="x")
+    _, errors = grade(
+        source_evaluation="1",
+        intelligence_assessment="A",
+        handling_code="P",
+        action_code="A3",
+        sanitisation_code="S1",
+        handling_conditions="x",
+    )
     assert errors == [
         "handling_conditions: is only allowed under handling_code C",
         "action_code: is only allowed under handling_code C",
@@ -56,12 +70,23 @@ def test_action_and_sanitisation_codes_are_refused_under_p() -> None:
     ("field", "value", "message"),
     [
         ("source_evaluation", "4", "source_evaluation: must be 1, 2 or 3, got '4'"),
-        ("intelligence_assessment", "F", "intelligence_assessment: must be A, B, C, D or E, got 'F'"),
+        (
+            "intelligence_assessment",
+            "F",
+            "intelligence_assessment: must be A, B, C, D or E, got 'F'",
+        ),
         ("handling_code", "5", "handling_code: must be P or C, got '5'"),
     ],
 )
-def test_each_bad_code_names_the_field_and_allowed_values(field: str, value: str, message: str) -> None:
-    fields = {"source_evaluation": "1", "intelligence_assessment": "A", "handling_code": "P", field: value}
+def test_each_bad_code_names_the_field_and_allowed_values(
+    field: str, value: str, message: str
+) -> None:
+    fields = {
+        "source_evaluation": "1",
+        "intelligence_assessment": "A",
+        "handling_code": "P",
+        field: value,
+    }
     _, errors = grade(**fields)
     assert errors == [message]
 
@@ -87,8 +112,12 @@ def test_legacy_grade_maps_conservatively_and_is_flagged_migrated() -> None:
 
 
 def test_legacy_grade_with_explicit_3x5x2_keeps_both_and_is_not_migrated() -> None:
-    grading, errors = grade(legacy_grading="E 4 1", source_evaluation="2", intelligence_assessment="D",
-                            handling_code="P")
+    grading, errors = grade(
+        legacy_grading="E 4 1",
+        source_evaluation="2",
+        intelligence_assessment="D",
+        handling_code="P",
+    )
     assert errors == []
     assert grading.legacy_grading == "E 4 1"
     assert not grading.migrated

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from maxim.cli import app
+from tests.factories import report
+
+runner = CliRunner()
+
+
+def commands() -> list[list[str]]:
+    root = get_command(app)
+    found: list[list[str]] = []
+
+    def walk(group: object, path: list[str]) -> None:
+        for name, cmd in getattr(group, "commands", {}).items():
+            found.append([*path, name])
+            walk(cmd, [*path, name])
+
+    walk(root, [])
+    return found
+
+
+@pytest.mark.parametrize("command", commands(), ids=lambda c: " ".join(c))
+def test_every_command_has_help(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+
+
+def test_init_ingest_and_export(database_url: str, tmp_path: Path) -> None:
+    env = {"MAXIM_DATABASE_URL": database_url, "MAXIM_DATA_DIR": str(tmp_path)}
+    assert runner.invoke(app, ["init"], env=env).exit_code == 0
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text(json.dumps(report()) + "\n" + json.dumps(report(reference="B/2", nim_level=9)) + "\n")
+    result = runner.invoke(app, ["ingest", str(batch)], env=env)
+    assert result.exit_code == 1
+    assert "read 2: 1 new, 0 new versions, 0 unchanged, 1 rejected" in result.output
+    assert "row 2: nim_level: must be 1, 2 or 3, got 9" in result.output
+    assert (tmp_path / "batch.jsonl.rejects.jsonl").exists()
+    out = tmp_path / "statements.jsonl"
+    result = runner.invoke(app, ["export", "statements", "--output", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert rows and {r["reference"] for r in rows} == {"LAM/2025/000001"}
+    assert {"entity_id", "schema", "prop", "value", "original_value", "report_id", "source_evaluation"} <= set(rows[0])
+
+
+def test_commands_on_an_uninitialised_database_say_to_run_init(tmp_path: Path) -> None:
+    env = {"MAXIM_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text(json.dumps(report()) + "\n")
+    result = runner.invoke(app, ["ingest", str(batch)], env=env)
+    assert result.exit_code == 2
+    assert "run `maxim init` first" in result.output
+
+
+def test_acting_as_an_unknown_user_is_refused(database_url: str, tmp_path: Path) -> None:
+    env = {"MAXIM_DATABASE_URL": database_url}
+    runner.invoke(app, ["init"], env=env)
+    result = runner.invoke(app, ["export", "statements", "--as", "mallory"], env=env)
+    assert result.exit_code == 2
+    assert "no user 'mallory'" in result.output
