@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, ColumnElement, Table, func, select, true, tuple_, update
+from sqlalchemy import ColumnElement, Connection, Select, Table, func, select, true, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from maxim.intake.statements import ReportRecord
@@ -42,7 +42,12 @@ class AccessPolicy:
     """
 
     def report_filter(self, actor: Actor) -> ColumnElement[bool]:
+        """Which rows of `reports` the actor may see."""
         return true()
+
+    def statement_filter(self, actor: Actor) -> ColumnElement[bool]:
+        """Which rows of `statements` (joined to their report) the actor may see."""
+        return self.report_filter(actor)
 
     def may_submit(self, actor: Actor) -> bool:
         return True
@@ -211,7 +216,8 @@ class DataAccess:
                 for s in conn.execute(
                     select(statements, entities.c.caption)
                     .join(entities, entities.c.id == statements.c.entity_id)
-                    .where(statements.c.report_id == report_id)
+                    .join(reports, reports.c.id == statements.c.report_id)
+                    .where(statements.c.report_id == report_id, self.policy.statement_filter(self.actor))
                     .order_by(statements.c.entity_id, statements.c.prop, statements.c.value)
                 )
             ]
@@ -238,12 +244,12 @@ class DataAccess:
     def entity(self, entity_id: str) -> dict[str, Any] | None:
         """An entity with the statements behind it from current, visible reports, each with its report's grading."""
         query = (
-            select(statements, reports.c.originator, reports.c.reference, reports.c.received_at,
-                   reports.c.source_evaluation, reports.c.intelligence_assessment, reports.c.handling_code,
-                   reports.c.migrated)
-            .join(reports, reports.c.id == statements.c.report_id)
-            .where(statements.c.entity_id == entity_id, reports.c.is_current,
-                   self.policy.report_filter(self.actor))
+            self.visible_statements(
+                statements, reports.c.originator, reports.c.reference, reports.c.received_at,
+                reports.c.source_evaluation, reports.c.intelligence_assessment, reports.c.handling_code,
+                reports.c.migrated,
+            )
+            .where(statements.c.entity_id == entity_id)
             .order_by(statements.c.prop, statements.c.value)
         )
         with self.db.writer.begin() as conn:
@@ -268,15 +274,33 @@ class DataAccess:
             self._consulted(conn, "entity", [entity_id])
         return result
 
+    def visible_statements(self, *columns: Any) -> Select[Any]:
+        """A query over statements of current reports that the actor may see, joined to `reports`.
+
+        Later stages (resolution, networks, exports) build on this instead of touching the
+        tables, so the access policy applies to them without their knowing its rules.
+        """
+        chosen = columns or (statements,)
+        return (
+            select(*chosen)
+            .select_from(statements.join(reports, reports.c.id == statements.c.report_id))
+            .where(reports.c.is_current, self.policy.statement_filter(self.actor))
+        )
+
+    def audit(self, operation: Operation, object_type: str, object_ids: Sequence[str],
+              justification: str | None = None) -> None:
+        """Record an s62 event on its own (for work that reads through `visible_statements`)."""
+        with self.db.writer.begin() as conn:
+            append(conn, at=self.clock(), username=self.actor.username, operation=operation,
+                   object_type=object_type, object_ids=list(object_ids), channel=self.channel,
+                   justification=justification)
+
     def iter_statements(self, batch: int = 5000) -> Iterator[dict[str, Any]]:
         """Every visible statement of current reports, for export; the export is audited as one consultation."""
-        query = (
-            select(statements, reports.c.originator, reports.c.reference, reports.c.source_evaluation,
-                   reports.c.intelligence_assessment, reports.c.handling_code)
-            .join(reports, reports.c.id == statements.c.report_id)
-            .where(reports.c.is_current, self.policy.report_filter(self.actor))
-            .order_by(statements.c.id)
-        )
+        query = self.visible_statements(
+            statements, reports.c.originator, reports.c.reference, reports.c.source_evaluation,
+            reports.c.intelligence_assessment, reports.c.handling_code,
+        ).order_by(statements.c.id)
         with self.db.writer.begin() as conn:
             self._consulted(conn, "export", ["statements"], justification="bulk export")
         with self.db.reader.connect() as conn:
@@ -287,14 +311,11 @@ class DataAccess:
     def counts(self) -> dict[str, int]:
         """Totals of visible current reports, their entities and statements."""
         visible = select(reports.c.id).where(reports.c.is_current, self.policy.report_filter(self.actor))
+        facts = self.visible_statements(statements.c.entity_id).subquery()
         with self.db.reader.connect() as conn:
             n_reports = conn.execute(select(func.count()).select_from(visible.subquery())).scalar_one()
-            n_statements = conn.execute(
-                select(func.count()).select_from(statements).where(statements.c.report_id.in_(visible))
-            ).scalar_one()
-            n_entities = conn.execute(
-                select(func.count(func.distinct(statements.c.entity_id))).where(statements.c.report_id.in_(visible))
-            ).scalar_one()
+            n_statements = conn.execute(select(func.count()).select_from(facts)).scalar_one()
+            n_entities = conn.execute(select(func.count(func.distinct(facts.c.entity_id)))).scalar_one()
         return {"reports": int(n_reports), "statements": int(n_statements), "entities": int(n_entities)}
 
 
