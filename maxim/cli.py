@@ -81,13 +81,13 @@ def _access(settings: Settings, username: str, channel: str = "cli") -> Iterator
 def init() -> None:
     """Create the database, or upgrade it to the latest schema, and the local administrator."""
     from maxim.security.users import ensure_local_admin
-    from maxim.store.migrate import current_revision, upgrade
+    from maxim.store.migrate import current_revisions, upgrade
 
     settings = Settings.from_env()
     with _database(settings) as db:
         upgrade(db)
         admin = ensure_local_admin(db)
-        console.print(f"database ready at revision {current_revision(db)}: {settings.database_url}")
+        console.print(f"database ready at revision {', '.join(sorted(current_revisions(db)))}: {settings.database_url}")
         console.print(f"local administrator: {admin.username}")
 
 
@@ -109,8 +109,13 @@ def ingest(
     with _access(settings, as_user) as access, _progress() as progress:
         task = progress.add_task(f"ingesting {file.name}", total=total)
         try:
-            summary = ingest_file(file, access, load_reference(), rejects_path=rejects,
-                                  progress=lambda n: progress.advance(task, n))
+            summary = ingest_file(
+                file,
+                access,
+                load_reference(),
+                rejects_path=rejects,
+                progress=lambda n: progress.advance(task, n),
+            )
         except ValueError as exc:
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(2) from exc
@@ -139,7 +144,11 @@ def generate(
     with _progress() as progress:
         task = progress.add_task("generating scenario", total=reports)
         summary = write_scenario(out, seed=seed, reports=reports, progress=lambda n: progress.advance(task, n))
-    console.print(f"scenario written to {out}: {summary}")
+    console.print(
+        f"scenario written to {out}: {summary.reports} reports ({summary.corrections} corrections, "
+        f"{summary.duplicates} duplicates), {summary.statements} statements, {summary.persons} people "
+        f"in {summary.networks} networks"
+    )
 
 
 @app.command()
@@ -154,7 +163,12 @@ def serve(
 
     settings = Settings.from_env()
     console.print(f"serving on http://{host or settings.host}:{port or settings.port}/ ({settings.database_url})")
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+    )
 
 
 @app.command()

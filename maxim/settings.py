@@ -13,9 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SETTINGS: tuple[tuple[str, str, str], ...] = (
-    ("MAXIM_DATABASE_URL", "", "SQLAlchemy URL of the database (sqlite:///file or "
-     "postgresql+psycopg://...). Default: a SQLite file maxim.db in the data directory."),
-    ("MAXIM_DATA_DIR", "data", "Directory for the embedded SQLite database and generated scenarios."),
+    (
+        "MAXIM_DATABASE_URL",
+        "",
+        "SQLAlchemy URL of the database (sqlite:///file or "
+        "postgresql+psycopg://...). Default: a SQLite file maxim.db in the data directory.",
+    ),
+    (
+        "MAXIM_DATA_DIR",
+        "data",
+        "Directory for the embedded SQLite database and generated scenarios.",
+    ),
     ("MAXIM_HOST", "127.0.0.1", "Address `maxim serve` listens on."),
     ("MAXIM_PORT", "8000", "Port `maxim serve` listens on."),
 )

@@ -20,7 +20,7 @@ from maxim.security.users import ensure_local_admin
 from maxim.store.access import Actor, DataAccess
 from maxim.store.engine import Database, connect
 from maxim.store.migrate import upgrade
-from maxim.store.tables import metadata
+from maxim.store.schema import full_metadata
 
 POSTGRES_URL = os.environ.get("MAXIM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -43,7 +43,7 @@ def postgres_url() -> Iterator[str]:
     try:
         with admin.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # noqa: BLE001 - any failure to reach the server is reported the same way
+    except Exception as exc:
         pytest.fail(
             f"PostgreSQL is required for the store tests and could not be reached at {POSTGRES_URL} "
             f"({exc.__class__.__name__}: {exc}). Start it, or set MAXIM_TEST_POSTGRES_URL."
@@ -60,7 +60,7 @@ def postgres_url() -> Iterator[str]:
 
 
 def _empty_postgres(db: Database) -> None:
-    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    names = ", ".join(f'"{t.name}"' for t in full_metadata().sorted_tables)
     with db.writer.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 

@@ -21,9 +21,21 @@ def report(**overrides: Any) -> dict[str, Any]:
         "title": "Women controlled at flat above nail bar",
         "text": "Phone 07700 900123 used by the controller; flat at SE1 7XX; car AB12 CDE seen.",
         "entities": [
-            person("p1", "Testperson Alpha", role="suspect", phone=["07700 900123"], birthDate=["1984-03-02"]),
-            {"id": "a1", "schema": "Address", "properties": {"full": ["Flat 2, 14 Example Road, London SE1 7XX"],
-                                                              "postalCode": ["se17xx"]}},
+            person(
+                "p1",
+                "Testperson Alpha",
+                role="suspect",
+                phone=["07700 900123"],
+                birthDate=["1984-03-02"],
+            ),
+            {
+                "id": "a1",
+                "schema": "Address",
+                "properties": {
+                    "full": ["Flat 2, 14 Example Road, London SE1 7XX"],
+                    "postalCode": ["se17xx"],
+                },
+            },
         ],
     }
     base.update(overrides)
@@ -43,4 +55,9 @@ def c_coded(**overrides: Any) -> dict[str, Any]:
 
 
 def person(local_id: str, name: str, *, role: str = "suspect", **props: list[str]) -> dict[str, Any]:
-    return {"id": local_id, "schema": "Person", "role": role, "properties": {"name": [name], **props}}
+    return {
+        "id": local_id,
+        "schema": "Person",
+        "role": role,
+        "properties": {"name": [name], **props},
+    }

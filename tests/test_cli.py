@@ -48,7 +48,15 @@ def test_init_ingest_and_export(database_url: str, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert rows and {r["reference"] for r in rows} == {"LAM/2025/000001"}
-    assert {"entity_id", "schema", "prop", "value", "original_value", "report_id", "source_evaluation"} <= set(rows[0])
+    assert {
+        "entity_id",
+        "schema",
+        "prop",
+        "value",
+        "original_value",
+        "report_id",
+        "source_evaluation",
+    } <= set(rows[0])
 
 
 def test_commands_on_an_uninitialised_database_say_to_run_init(tmp_path: Path) -> None:

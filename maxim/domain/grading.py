@@ -42,9 +42,7 @@ def one_of(choices: Iterable[object]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
-def _code(
-    raw: Mapping[str, Any], name: str, allowed: Mapping[str, str], errors: list[FieldError]
-) -> str | None:
+def _code(raw: Mapping[str, Any], name: str, allowed: Mapping[str, str], errors: list[FieldError]) -> str | None:
     value = raw.get(name)
     if value is None or value == "":
         return None
@@ -62,8 +60,7 @@ def _legacy(raw: Any, codes: GradingCodes, errors: list[FieldError]) -> dict[str
         errors.append(
             FieldError(
                 "legacy_grading",
-                f"must be a 5x5x5 grade: source letter A-E, intelligence 1-5, handling 1-5 "
-                f"(e.g. 'B35'), got {raw!r}",
+                f"must be a 5x5x5 grade: source letter A-E, intelligence 1-5, handling 1-5 (e.g. 'B35'), got {raw!r}",
             )
         )
         return None
@@ -88,8 +85,7 @@ def parse_grading(raw: Mapping[str, Any], codes: GradingCodes) -> tuple[Grading 
     if legacy_raw not in (None, ""):
         legacy = _legacy(legacy_raw, codes, errors)
         if legacy is not None and all(
-            fields.get(k) in (None, "")
-            for k in ("source_evaluation", "intelligence_assessment", "handling_code")
+            fields.get(k) in (None, "") for k in ("source_evaluation", "intelligence_assessment", "handling_code")
         ):
             fields.update(legacy)
             migrated = True
@@ -112,9 +108,7 @@ def parse_grading(raw: Mapping[str, Any], codes: GradingCodes) -> tuple[Grading 
         if action is None and fields.get("action_code") in (None, ""):
             errors.append(FieldError("action_code", "handling_code C requires an action code A1-A3"))
         if sanitisation is None and fields.get("sanitisation_code") in (None, ""):
-            errors.append(
-                FieldError("sanitisation_code", "handling_code C requires a sanitisation code S1-S2")
-            )
+            errors.append(FieldError("sanitisation_code", "handling_code C requires a sanitisation code S1-S2"))
     elif handling == "P":
         for name in ("handling_conditions", "action_code", "sanitisation_code"):
             if fields.get(name) not in (None, ""):

@@ -78,7 +78,11 @@ def _jsonl_rows(handle: IO[str]) -> Iterator[Row]:
         try:
             yield Row(i, json.loads(line))
         except json.JSONDecodeError as exc:
-            yield Row(i, line.rstrip("\n"), FieldError("line", f"is not valid JSON: {exc.msg} at column {exc.colno}"))
+            yield Row(
+                i,
+                line.rstrip("\n"),
+                FieldError("line", f"is not valid JSON: {exc.msg} at column {exc.colno}"),
+            )
 
 
 def ingest_file(
@@ -127,7 +131,13 @@ def ingest_file(
                     rejects = rejects_path.open("w", encoding="utf-8")
                     summary.rejects_path = rejects_path
                 reasons = [str(e) for e in exc.errors]
-                rejects.write(json.dumps({"row": row.number, "errors": reasons, "report": row.raw}, ensure_ascii=False) + "\n")
+                rejects.write(
+                    json.dumps(
+                        {"row": row.number, "errors": reasons, "report": row.raw},
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
                 if len(summary.first_errors) < 20:
                     summary.first_errors.extend(f"row {row.number}: {r}" for r in reasons)
                 if progress:

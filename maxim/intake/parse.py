@@ -234,7 +234,10 @@ def _check_references(entities: list[EntityInput], errors: list[FieldError]) -> 
                     errors.append(FieldError(field, f"points at {value!r}, which is not an entity of this report"))
                 elif prop.range is not None and not model.get(target.schema).is_a(prop.range):  # type: ignore[union-attr]
                     errors.append(
-                        FieldError(field, f"must point at a {prop.range.name}, {value!r} is a {target.schema}")
+                        FieldError(
+                            field,
+                            f"must point at a {prop.range.name}, {value!r} is a {target.schema}",
+                        )
                     )
 
 

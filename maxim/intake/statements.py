@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from followthemoney import model
@@ -30,6 +31,16 @@ MENTIONED_PROPERTY = {
     "postcode": "locationMentioned",
 }
 TEXT_SCHEMA = "PlainText"
+
+# Phones, postcodes and dates repeat across thousands of reports; their normalised forms are
+# pure functions of the text, so they are worth remembering during a batch.
+_normalise = lru_cache(maxsize=200_000)(normalise)
+_kind_for = lru_cache(maxsize=4_096)(kind_for)
+
+
+@lru_cache(maxsize=200_000)
+def _clean(schema: str, prop: str, value: str) -> str | None:
+    return model.get(schema).properties[prop].type.clean(value)  # type: ignore[union-attr]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,24 +92,38 @@ def _entity_statements(
     rows = []
     for name, values in entity.properties.items():
         prop = schema.properties[name]
-        kind = kind_for(schema.name, name)
+        kind = _kind_for(schema.name, name)
         for original in values:
             if prop.type == registry.entity:
                 rows.append(_statement(report_id, entity_id, schema.name, name, local[original], original))
                 continue
             if kind is not None:
-                found = normalise(kind, original)
+                found = _normalise(kind, original)
                 rows.append(
                     _statement(
-                        report_id, entity_id, schema.name, name, found.value or original, original,
-                        kind=kind, reason=found.reason,
+                        report_id,
+                        entity_id,
+                        schema.name,
+                        name,
+                        found.value or original,
+                        original,
+                        kind=kind,
+                        reason=found.reason,
                     )
                 )
                 continue
-            cleaned = prop.type.clean(original)
+            cleaned = _clean(schema.name, name, original)
             reason = None if cleaned is not None else f"not a valid {prop.type.label.lower()}"
             rows.append(
-                _statement(report_id, entity_id, schema.name, name, cleaned or original, original, reason=reason)
+                _statement(
+                    report_id,
+                    entity_id,
+                    schema.name,
+                    name,
+                    cleaned or original,
+                    original,
+                    reason=reason,
+                )
             )
     return rows
 
@@ -120,27 +145,43 @@ def build_record(report: ReportInput, *, received_by: str, now: datetime) -> Rep
     report_id = ids.report_id(report.originator, report.reference, content_hash)
     local = {e.local_id: ids.mention_id(report.originator, report.reference, e.local_id) for e in report.entities}
     statements: list[dict[str, Any]] = []
-    entities = [
-        {"id": local[e.local_id], "schema": e.schema, "caption": _caption(e)[:500]} for e in report.entities
-    ]
+    entities = [{"id": local[e.local_id], "schema": e.schema, "caption": _caption(e)[:500]} for e in report.entities]
     for entity in report.entities:
         statements.extend(_entity_statements(report, report_id, entity, local))
     found = find_identifiers(report.text)
     if found:
         doc_id = ids.report_document_id(report.originator, report.reference)
-        entities.append({"id": doc_id, "schema": TEXT_SCHEMA, "caption": (report.title or report.reference)[:500]})
+        entities.append(
+            {
+                "id": doc_id,
+                "schema": TEXT_SCHEMA,
+                "caption": (report.title or report.reference)[:500],
+            }
+        )
         for item in found:
             statements.append(
                 _statement(
-                    report_id, doc_id, TEXT_SCHEMA, MENTIONED_PROPERTY.get(item.kind, "keywords"),
-                    item.value or item.original, item.original,
-                    kind=item.kind, reason=item.reason, origin="extracted", span=(item.start, item.end),
+                    report_id,
+                    doc_id,
+                    TEXT_SCHEMA,
+                    MENTIONED_PROPERTY.get(item.kind, "keywords"),
+                    item.value or item.original,
+                    item.original,
+                    kind=item.kind,
+                    reason=item.reason,
+                    origin="extracted",
+                    span=(item.start, item.end),
                 )
             )
     # The same fact given twice in one report is one statement.
     statements = list({s["id"]: s for s in statements}.values())
     subjects = [
-        {"report_id": report_id, "entity_id": local[e.local_id], "category": e.role, "detail": e.role_detail}
+        {
+            "report_id": report_id,
+            "entity_id": local[e.local_id],
+            "category": e.role,
+            "detail": e.role_detail,
+        }
         for e in report.entities
         if e.role is not None
     ]

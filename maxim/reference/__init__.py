@@ -116,7 +116,13 @@ def _units(data: dict[str, Any]) -> dict[str, Unit]:
 
 
 def _partners(data: dict[str, Any]) -> dict[str, Partner]:
-    classes = {"UK_LE", "UK_PROSECUTOR", "UK_NON_PROSECUTING_PARTNER", "OVERSEAS_LE", "PRIVATE_SECTOR"}
+    classes = {
+        "UK_LE",
+        "UK_PROSECUTOR",
+        "UK_NON_PROSECUTING_PARTNER",
+        "OVERSEAS_LE",
+        "PRIVATE_SECTOR",
+    }
     partners: dict[str, Partner] = {}
     for i, row in enumerate(data.get("partners") or []):
         if row.get("class") not in classes:
@@ -141,9 +147,7 @@ def load_reference() -> Reference:
     g5 = grading_data["scheme_5x5x5"]
     grading = GradingCodes(
         source_evaluation=_str_map("grading.yaml", "source_evaluation", g3["source_evaluation"]),
-        intelligence_assessment=_str_map(
-            "grading.yaml", "intelligence_assessment", g3["intelligence_assessment"]
-        ),
+        intelligence_assessment=_str_map("grading.yaml", "intelligence_assessment", g3["intelligence_assessment"]),
         handling_code=_str_map("grading.yaml", "handling_code", g3["handling_code"]),
         action_code=_str_map("grading.yaml", "action_code", g3["action_code"]),
         sanitisation_code=_str_map("grading.yaml", "sanitisation_code", g3["sanitisation_code"]),

@@ -53,4 +53,9 @@ def actor(db: Database, username: str) -> Actor:
         row = conn.execute(select(users).where(users.c.username == username)).first()
     if row is None:
         raise UnknownUser(f"no user {username!r}: run `maxim init` to create the local administrator")
-    return Actor(username=row.username, display_name=row.display_name, unit=row.unit, roles=frozenset(row.roles))
+    return Actor(
+        username=row.username,
+        display_name=row.display_name,
+        unit=row.unit,
+        roles=frozenset(row.roles),
+    )

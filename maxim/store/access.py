@@ -16,7 +16,6 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, Table, func, select, true, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from maxim.intake.statements import ReportRecord
 from maxim.store.audit import Operation, append
@@ -77,11 +76,21 @@ def _now() -> datetime:
 
 
 def _insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert rows, skipping any whose primary key is already there (idempotent re-ingest)."""
+    """Insert rows, skipping any whose primary key is already there (idempotent re-ingest).
+
+    This is the bulk path of every ingest, so it hands plain tuples to the driver's own
+    `executemany` (SQLAlchemy's per-row parameter processing cost more than the insert).
+    Only for tables of text, numbers and booleans, which both drivers bind natively.
+    """
     if not rows:
         return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    conn.execute(dialect.insert(table).on_conflict_do_nothing(), rows)
+    names = [c.name for c in table.columns]
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))}) "
+        "ON CONFLICT DO NOTHING"
+    )
+    conn.exec_driver_sql(sql, [tuple(row.get(name) for name in names) for row in rows])
 
 
 class DataAccess:
@@ -120,8 +129,12 @@ class DataAccess:
             for key_chunk in _chunks(sorted(keys), 400):
                 rows = conn.execute(
                     select(
-                        reports.c.originator, reports.c.reference, reports.c.content_hash,
-                        reports.c.version, reports.c.id, reports.c.is_current,
+                        reports.c.originator,
+                        reports.c.reference,
+                        reports.c.content_hash,
+                        reports.c.version,
+                        reports.c.id,
+                        reports.c.is_current,
                     ).where(tuple_(reports.c.originator, reports.c.reference).in_(key_chunk))
                 )
                 for orig, ref, chash, version, rid, is_current in rows:
@@ -152,8 +165,11 @@ class DataAccess:
                 for record in new_records:
                     rid = record.report["id"]
                     report_rows.append(
-                        {**record.report, "version": by_id[rid].version, "is_current": current[
-                            (record.report["originator"], record.report["reference"])] == rid}
+                        {
+                            **record.report,
+                            "version": by_id[rid].version,
+                            "is_current": current[(record.report["originator"], record.report["reference"])] == rid,
+                        }
                     )
                 if superseded:
                     for chunk in _chunks(superseded, 500):
@@ -165,31 +181,69 @@ class DataAccess:
                 created = [r.report_id for r in results if r.outcome == Outcome.CREATED]
                 altered = [r.report_id for r in results if r.outcome == Outcome.NEW_VERSION]
                 if created:
-                    append(conn, at=now, username=self.actor.username, operation=Operation.COLLECTION,
-                           object_type="report", object_ids=created, channel=self.channel)
+                    append(
+                        conn,
+                        at=now,
+                        username=self.actor.username,
+                        operation=Operation.COLLECTION,
+                        object_type="report",
+                        object_ids=created,
+                        channel=self.channel,
+                    )
                 if altered:
-                    append(conn, at=now, username=self.actor.username, operation=Operation.ALTERATION,
-                           object_type="report", object_ids=altered, channel=self.channel)
+                    append(
+                        conn,
+                        at=now,
+                        username=self.actor.username,
+                        operation=Operation.ALTERATION,
+                        object_type="report",
+                        object_ids=altered,
+                        channel=self.channel,
+                    )
         return results
 
     # -- reads --------------------------------------------------------------------------
 
-    def _consulted(self, conn: Connection, object_type: str, ids: Sequence[str], justification: str | None = None) -> None:
+    def _consulted(
+        self,
+        conn: Connection,
+        object_type: str,
+        ids: Sequence[str],
+        justification: str | None = None,
+    ) -> None:
         if ids:
-            append(conn, at=self.clock(), username=self.actor.username, operation=Operation.CONSULTATION,
-                   object_type=object_type, object_ids=list(ids), channel=self.channel,
-                   justification=justification)
+            append(
+                conn,
+                at=self.clock(),
+                username=self.actor.username,
+                operation=Operation.CONSULTATION,
+                object_type=object_type,
+                object_ids=list(ids),
+                channel=self.channel,
+                justification=justification,
+            )
 
     def latest_reports(self, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
         """The most recently received current reports the actor may see."""
         query = (
-            select(reports.c.id, reports.c.originator, reports.c.reference, reports.c.version, reports.c.kind,
-                   reports.c.received_at, reports.c.title, reports.c.source_evaluation,
-                   reports.c.intelligence_assessment, reports.c.handling_code, reports.c.migrated,
-                   reports.c.themes)
+            select(
+                reports.c.id,
+                reports.c.originator,
+                reports.c.reference,
+                reports.c.version,
+                reports.c.kind,
+                reports.c.received_at,
+                reports.c.title,
+                reports.c.source_evaluation,
+                reports.c.intelligence_assessment,
+                reports.c.handling_code,
+                reports.c.migrated,
+                reports.c.themes,
+            )
             .where(reports.c.is_current, self.policy.report_filter(self.actor))
             .order_by(reports.c.received_at.desc(), reports.c.id)
-            .limit(limit).offset(offset)
+            .limit(limit)
+            .offset(offset)
         )
         with self.db.writer.begin() as conn:
             rows = [dict(r._mapping) for r in conn.execute(query)]
@@ -197,8 +251,9 @@ class DataAccess:
         return rows
 
     def count_reports(self) -> int:
-        query = select(func.count()).select_from(reports).where(
-            reports.c.is_current, self.policy.report_filter(self.actor))
+        query = (
+            select(func.count()).select_from(reports).where(reports.c.is_current, self.policy.report_filter(self.actor))
+        )
         with self.db.reader.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
@@ -217,7 +272,10 @@ class DataAccess:
                     select(statements, entities.c.caption)
                     .join(entities, entities.c.id == statements.c.entity_id)
                     .join(reports, reports.c.id == statements.c.report_id)
-                    .where(statements.c.report_id == report_id, self.policy.statement_filter(self.actor))
+                    .where(
+                        statements.c.report_id == report_id,
+                        self.policy.statement_filter(self.actor),
+                    )
                     .order_by(statements.c.entity_id, statements.c.prop, statements.c.value)
                 )
             ]
@@ -233,8 +291,11 @@ class DataAccess:
                 dict(v._mapping)
                 for v in conn.execute(
                     select(reports.c.id, reports.c.version, reports.c.is_current, reports.c.created_at)
-                    .where(reports.c.originator == row.originator, reports.c.reference == row.reference,
-                           self.policy.report_filter(self.actor))
+                    .where(
+                        reports.c.originator == row.originator,
+                        reports.c.reference == row.reference,
+                        self.policy.report_filter(self.actor),
+                    )
                     .order_by(reports.c.version)
                 )
             ]
@@ -245,8 +306,13 @@ class DataAccess:
         """An entity with the statements behind it from current, visible reports, each with its report's grading."""
         query = (
             self.visible_statements(
-                statements, reports.c.originator, reports.c.reference, reports.c.received_at,
-                reports.c.source_evaluation, reports.c.intelligence_assessment, reports.c.handling_code,
+                statements,
+                reports.c.originator,
+                reports.c.reference,
+                reports.c.received_at,
+                reports.c.source_evaluation,
+                reports.c.intelligence_assessment,
+                reports.c.handling_code,
                 reports.c.migrated,
             )
             .where(statements.c.entity_id == entity_id)
@@ -254,21 +320,25 @@ class DataAccess:
         )
         with self.db.writer.begin() as conn:
             facts = [dict(s._mapping) for s in conn.execute(query)]
-            if not facts:
-                subject = None
-            else:
-                subject = conn.execute(select(entities).where(entities.c.id == entity_id)).first()
-            if subject is None:
+            if not facts:  # nothing visible: indistinguishable from an entity that does not exist
                 return None
+            subject = conn.execute(select(entities).where(entities.c.id == entity_id)).one()
             result = dict(subject._mapping)
             result["statements"] = facts
             result["subjects"] = [
                 dict(s._mapping)
                 for s in conn.execute(
-                    select(report_subjects.c.report_id, report_subjects.c.category, report_subjects.c.detail)
+                    select(
+                        report_subjects.c.report_id,
+                        report_subjects.c.category,
+                        report_subjects.c.detail,
+                    )
                     .join(reports, reports.c.id == report_subjects.c.report_id)
-                    .where(report_subjects.c.entity_id == entity_id, reports.c.is_current,
-                           self.policy.report_filter(self.actor))
+                    .where(
+                        report_subjects.c.entity_id == entity_id,
+                        reports.c.is_current,
+                        self.policy.report_filter(self.actor),
+                    )
                 )
             ]
             self._consulted(conn, "entity", [entity_id])
@@ -287,19 +357,35 @@ class DataAccess:
             .where(reports.c.is_current, self.policy.statement_filter(self.actor))
         )
 
-    def audit(self, operation: Operation, object_type: str, object_ids: Sequence[str],
-              justification: str | None = None) -> None:
+    def audit(
+        self,
+        operation: Operation,
+        object_type: str,
+        object_ids: Sequence[str],
+        justification: str | None = None,
+    ) -> None:
         """Record an s62 event on its own (for work that reads through `visible_statements`)."""
         with self.db.writer.begin() as conn:
-            append(conn, at=self.clock(), username=self.actor.username, operation=operation,
-                   object_type=object_type, object_ids=list(object_ids), channel=self.channel,
-                   justification=justification)
+            append(
+                conn,
+                at=self.clock(),
+                username=self.actor.username,
+                operation=operation,
+                object_type=object_type,
+                object_ids=list(object_ids),
+                channel=self.channel,
+                justification=justification,
+            )
 
     def iter_statements(self, batch: int = 5000) -> Iterator[dict[str, Any]]:
         """Every visible statement of current reports, for export; the export is audited as one consultation."""
         query = self.visible_statements(
-            statements, reports.c.originator, reports.c.reference, reports.c.source_evaluation,
-            reports.c.intelligence_assessment, reports.c.handling_code,
+            statements,
+            reports.c.originator,
+            reports.c.reference,
+            reports.c.source_evaluation,
+            reports.c.intelligence_assessment,
+            reports.c.handling_code,
         ).order_by(statements.c.id)
         with self.db.writer.begin() as conn:
             self._consulted(conn, "export", ["statements"], justification="bulk export")
@@ -316,7 +402,11 @@ class DataAccess:
             n_reports = conn.execute(select(func.count()).select_from(visible.subquery())).scalar_one()
             n_statements = conn.execute(select(func.count()).select_from(facts)).scalar_one()
             n_entities = conn.execute(select(func.count(func.distinct(facts.c.entity_id)))).scalar_one()
-        return {"reports": int(n_reports), "statements": int(n_statements), "entities": int(n_entities)}
+        return {
+            "reports": int(n_reports),
+            "statements": int(n_statements),
+            "entities": int(n_entities),
+        }
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

@@ -33,20 +33,46 @@ class Operation(StrEnum):
     ERASURE = "ERASURE"
 
 
-def entry_hash(prev_hash: str, at: datetime, username: str, operation: str, object_type: str,
-               object_ids: Sequence[str], justification: str | None, channel: str) -> str:
+def entry_hash(
+    prev_hash: str,
+    at: datetime,
+    username: str,
+    operation: str,
+    object_type: str,
+    object_ids: Sequence[str],
+    justification: str | None,
+    channel: str,
+) -> str:
     # Hash the UTC wall time without an offset: SQLite gives datetimes back naive.
     when = (at.astimezone(UTC) if at.tzinfo else at).replace(tzinfo=None).isoformat()
     body = json.dumps(
-        [prev_hash, when, username, operation, object_type, list(object_ids), justification, channel],
+        [
+            prev_hash,
+            when,
+            username,
+            operation,
+            object_type,
+            list(object_ids),
+            justification,
+            channel,
+        ],
         ensure_ascii=False,
         separators=(",", ":"),
     )
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def append(conn: Connection, *, at: datetime, username: str, operation: Operation, object_type: str,
-           object_ids: Sequence[str], channel: str, justification: str | None = None) -> None:
+def append(
+    conn: Connection,
+    *,
+    at: datetime,
+    username: str,
+    operation: Operation,
+    object_type: str,
+    object_ids: Sequence[str],
+    channel: str,
+    justification: str | None = None,
+) -> None:
     """Append one entry to the chain, in the caller's transaction."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
@@ -55,8 +81,14 @@ def append(conn: Connection, *, at: datetime, username: str, operation: Operatio
     digest = entry_hash(prev_hash, at, username, operation.value, object_type, object_ids, justification, channel)
     conn.execute(
         audit_log.insert().values(
-            at=at, username=username, operation=operation.value, object_type=object_type,
-            object_ids=list(object_ids), justification=justification, channel=channel,
-            prev_hash=prev_hash, hash=digest,
+            at=at,
+            username=username,
+            operation=operation.value,
+            object_type=object_type,
+            object_ids=list(object_ids),
+            justification=justification,
+            channel=channel,
+            prev_hash=prev_hash,
+            hash=digest,
         )
     )

@@ -18,18 +18,19 @@ def _config() -> Config:
     return config
 
 
-def upgrade(db: Database, revision: str = "head") -> None:
-    """Bring the schema up to `revision`; a no-op when it is there already."""
+def upgrade(db: Database, revision: str = "heads") -> None:
+    """Bring the schema up to `revision` (every feature's head); a no-op when it is there already."""
     config = _config()
     with db.writer.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
 
-def current_revision(db: Database) -> str | None:
+def current_revisions(db: Database) -> set[str]:
     with db.reader.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return set(MigrationContext.configure(connection).get_current_heads())
 
 
-def head_revision() -> str | None:
-    return ScriptDirectory.from_config(_config()).get_current_head()
+def head_revisions() -> set[str]:
+    """Features branch from the initial schema, so there may be several heads."""
+    return set(ScriptDirectory.from_config(_config()).get_heads())

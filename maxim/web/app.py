@@ -6,7 +6,6 @@ time. Every page has a JSON twin (`/reports/ID.json`, or `Accept: application/js
 error has one shape in JSON and one page in HTML.
 """
 
-
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -44,8 +43,13 @@ def _envelope(status: int, title: str, errors: list[FieldError] | None = None) -
 
 
 def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or request.url.path.endswith(".json") or (
-        "application/json" in request.headers.get("accept", "") and "text/html" not in request.headers.get("accept", "")
+    return (
+        request.url.path.startswith("/api/")
+        or request.url.path.endswith(".json")
+        or (
+            "application/json" in request.headers.get("accept", "")
+            and "text/html" not in request.headers.get("accept", "")
+        )
     )
 
 
@@ -58,8 +62,11 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(classification=CLASSIFICATION, reference=ref)
 
-    app = FastAPI(title="Maxim", version="0.1.0", description="Intelligence clearinghouse for organised "
-                  "immigration crime and human trafficking.")
+    app = FastAPI(
+        title="Maxim",
+        version="0.1.0",
+        description="Intelligence clearinghouse for organised immigration crime and human trafficking.",
+    )
     app.state.db = db
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
@@ -83,7 +90,9 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
         if _wants_json(request):
             return JSONResponse(_envelope(status, title, errors), status_code=status)
         return templates.TemplateResponse(
-            request, "error.html", {"status": status, "title": title, "errors": errors or [], "actor": admin},
+            request,
+            "error.html",
+            {"status": status, "title": title, "errors": errors or [], "actor": admin},
             status_code=status,
         )
 
@@ -126,7 +135,11 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     def entity_json(request: Request, entity_id: str, data: Access) -> Response:
         return page(request, "entity.html", _found(entity_view(data, entity_id)), data.actor, True)
 
-    @app.get("/entities/{entity_id}", response_class=HTMLResponse, summary="An entity with its statements")
+    @app.get(
+        "/entities/{entity_id}",
+        response_class=HTMLResponse,
+        summary="An entity with its statements",
+    )
     def entity_page(request: Request, entity_id: str, data: Access) -> Response:
         return page(request, "entity.html", _found(entity_view(data, entity_id)), data.actor, False)
 
@@ -138,7 +151,18 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
         record = build_record(report, received_by=data.actor.username, now=datetime.now(UTC))
         [result] = data.submit([record])
         extracted = [
-            {k: s[k] for k in ("identifier_kind", "value", "original_value", "valid", "reason", "span_start", "span_end")}
+            {
+                k: s[k]
+                for k in (
+                    "identifier_kind",
+                    "value",
+                    "original_value",
+                    "valid",
+                    "reason",
+                    "span_start",
+                    "span_end",
+                )
+            }
             for s in record.statements
             if s["origin"] == "extracted"
         ]
@@ -149,7 +173,10 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
             "grading": report.grading.label,
             "statements": len(record.statements),
             "extracted": extracted,
-            "links": {"self": f"/api/reports/{result.report_id}", "page": f"/reports/{result.report_id}"},
+            "links": {
+                "self": f"/api/reports/{result.report_id}",
+                "page": f"/reports/{result.report_id}",
+            },
         }
 
     @app.get("/api/reports/{report_id}", summary="Read a report back with its statements")

@@ -29,7 +29,8 @@ def report_view(data: DataAccess, report_id: str) -> dict[str, Any] | None:
     by_entity: dict[str, dict[str, Any]] = {}
     for s in report["statements"]:
         entry = by_entity.setdefault(
-            s["entity_id"], {"id": s["entity_id"], "schema": s["schema"], "caption": s["caption"], "facts": []}
+            s["entity_id"],
+            {"id": s["entity_id"], "schema": s["schema"], "caption": s["caption"], "facts": []},
         )
         entry["facts"].append(s)
     report["entities"] = list(by_entity.values())

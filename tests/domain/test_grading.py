@@ -78,9 +78,7 @@ def test_action_and_sanitisation_codes_are_refused_under_p() -> None:
         ("handling_code", "5", "handling_code: must be P or C, got '5'"),
     ],
 )
-def test_each_bad_code_names_the_field_and_allowed_values(
-    field: str, value: str, message: str
-) -> None:
+def test_each_bad_code_names_the_field_and_allowed_values(field: str, value: str, message: str) -> None:
     fields = {
         "source_evaluation": "1",
         "intelligence_assessment": "A",

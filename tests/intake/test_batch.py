@@ -30,8 +30,9 @@ def totals(db: Database) -> tuple[int, int]:
         )
 
 
-def test_a_batch_keeps_good_rows_and_writes_rejects_with_reasons(tmp_path: Path, access: DataAccess,
-                                                                 db: Database) -> None:
+def test_a_batch_keeps_good_rows_and_writes_rejects_with_reasons(
+    tmp_path: Path, access: DataAccess, db: Database
+) -> None:
     rows: list[object] = [
         report(reference="R/1"),
         report(reference="R/2", source_evaluation="4"),
@@ -45,8 +46,17 @@ def test_a_batch_keeps_good_rows_and_writes_rejects_with_reasons(tmp_path: Path,
     rejects = [json.loads(line) for line in (tmp_path / "batch.jsonl.rejects.jsonl").read_text().splitlines()]
     assert [(r["row"], r["errors"]) for r in rejects] == [
         (2, ["source_evaluation: must be 1, 2 or 3, got '4'"]),
-        (3, ["line: is not valid JSON: Expecting property name enclosed in double quotes at column 2"]),
-        (5, ["received_at: is not a date: 'yesterday'", "handling_conditions: handling_code C requires conditions"]),
+        (
+            3,
+            ["line: is not valid JSON: Expecting property name enclosed in double quotes at column 2"],
+        ),
+        (
+            5,
+            [
+                "received_at: is not a date: 'yesterday'",
+                "handling_conditions: handling_code C requires conditions",
+            ],
+        ),
     ]
     assert rejects[0]["report"]["reference"] == "R/2"  # the row itself, to correct and resubmit
     assert summary.first_errors[0] == "row 2: source_evaluation: must be 1, 2 or 3, got '4'"

@@ -27,8 +27,17 @@ def test_valid_report_parses_with_utc_dates_and_entities() -> None:
 
 
 def test_every_error_is_reported_at_once_with_its_field() -> None:
-    got = reasons(report(kind="rumour", originator="NOWHERE", received_at="yesterday", source_evaluation="4",
-                         nim_level=7, themes=["DRUGS"], colour="red"))
+    got = reasons(
+        report(
+            kind="rumour",
+            originator="NOWHERE",
+            received_at="yesterday",
+            source_evaluation="4",
+            nim_level=7,
+            themes=["DRUGS"],
+            colour="red",
+        )
+    )
     assert got == [
         "colour: unknown field; see docs/intake-format.md",
         "kind: must be intelligence, referral, sar, precursor or partner, got 'rumour'",
@@ -45,7 +54,10 @@ def test_required_fields() -> None:
     raw = report()
     for key in ("received_at", "reference"):
         del raw[key]
-    assert reasons(raw) == ["reference: is required (the originator's own reference)", "received_at: is required"]
+    assert reasons(raw) == [
+        "reference: is required (the originator's own reference)",
+        "received_at: is required",
+    ]
 
 
 def test_intelligence_date_cannot_follow_receipt() -> None:
@@ -70,7 +82,12 @@ def test_person_needs_a_data_subject_category() -> None:
 def test_entity_schema_property_and_links_are_checked_against_followthemoney() -> None:
     entities = [
         {"id": "x", "schema": "Spaceship", "properties": {}},
-        {"id": "a", "schema": "Address", "role": "victim", "properties": {"wingspan": ["3m"], "full": [1]}},
+        {
+            "id": "a",
+            "schema": "Address",
+            "role": "victim",
+            "properties": {"wingspan": ["3m"], "full": [1]},
+        },
     ]
     assert reasons(report(entities=entities)) == [
         "entities[0].schema: is not a FollowTheMoney schema: 'Spaceship'",
@@ -96,8 +113,13 @@ def test_links_must_point_at_entities_of_the_report_of_the_right_schema() -> Non
 
 
 def test_csv_forms_of_themes_and_entities_are_accepted() -> None:
-    parsed = parse_report(report(themes="trafficking; vice", entities='[{"id": "v", "schema": "Vehicle", '
-                                 '"properties": {"registrationNumber": "ab12 cde"}}]'), REF)
+    parsed = parse_report(
+        report(
+            themes="trafficking; vice",
+            entities='[{"id": "v", "schema": "Vehicle", "properties": {"registrationNumber": "ab12 cde"}}]',
+        ),
+        REF,
+    )
     assert parsed.themes == ("TRAFFICKING", "VICE")
     assert parsed.entities[0].properties == {"registrationNumber": ["ab12 cde"]}
 

@@ -31,15 +31,28 @@ def test_every_statement_names_its_report_and_identifiers_are_normalised() -> No
     by_prop = {(s["schema"], s["prop"]): s for s in rec.statements if s["origin"] == "given"}
     phone = by_prop[("Person", "phone")]
     assert (phone["value"], phone["original_value"], phone["identifier_kind"], phone["valid"]) == (
-        "+447700900123", "07700 900123", "phone", True)
+        "+447700900123",
+        "07700 900123",
+        "phone",
+        True,
+    )
     postcode = by_prop[("Address", "postalCode")]
     assert (postcode["value"], postcode["original_value"]) == ("SE1 7XX", "se17xx")
     assert by_prop[("Person", "birthDate")]["value"] == "1984-03-02"
 
 
 def test_invalid_values_are_kept_as_given_with_the_reason() -> None:
-    rec = record(entities=[person("p1", "Testperson Alpha", phone=["not a phone"], passportNumber=["12-34"],
-                                  birthDate=["last spring"])])
+    rec = record(
+        entities=[
+            person(
+                "p1",
+                "Testperson Alpha",
+                phone=["not a phone"],
+                passportNumber=["12-34"],
+                birthDate=["last spring"],
+            )
+        ]
+    )
     bad = {s["prop"]: s for s in rec.statements if not s["valid"]}
     assert set(bad) == {"phone", "passportNumber", "birthDate"}
     for statement in bad.values():
@@ -53,7 +66,10 @@ def test_identifiers_in_free_text_become_extracted_statements_with_spans() -> No
     rec = record(text=text)
     extracted = [s for s in rec.statements if s["origin"] == "extracted"]
     assert [(s["identifier_kind"], s["value"]) for s in extracted] == [
-        ("phone", "+447700900123"), ("postcode", "SE1 7XX"), ("vrm", "AB12CDE")]
+        ("phone", "+447700900123"),
+        ("postcode", "SE1 7XX"),
+        ("vrm", "AB12CDE"),
+    ]
     for s in extracted:
         assert text[s["span_start"] : s["span_end"]] == s["original_value"]
         assert s["entity_id"] == ids.report_document_id("BOCU-LAMBETH", "LAM/2025/000001")
@@ -72,4 +88,7 @@ def test_links_point_at_entity_ids_and_subjects_carry_the_category() -> None:
     p1 = ids.mention_id("BOCU-LAMBETH", "LAM/2025/000001", "p1")
     p2 = ids.mention_id("BOCU-LAMBETH", "LAM/2025/000001", "p2")
     assert link == {"person": p1, "associate": p2}
-    assert {(s["entity_id"], s["category"]) for s in rec.subjects} == {(p1, "suspect"), (p2, "victim")}
+    assert {(s["entity_id"], s["category"]) for s in rec.subjects} == {
+        (p1, "suspect"),
+        (p2, "victim"),
+    }

@@ -75,7 +75,12 @@ def test_a_failing_write_leaves_nothing_behind(access: DataAccess, db: Database)
     broken.statements[0]["value"] = None  # violates NOT NULL inside the transaction
     with pytest.raises(IntegrityError):
         access.submit([good, broken])
-    assert (count(db, reports), count(db, statements), count(db, entities), count(db, audit_log)) == (0, 0, 0, 0)
+    assert (
+        count(db, reports),
+        count(db, statements),
+        count(db, entities),
+        count(db, audit_log),
+    ) == (0, 0, 0, 0)
     # and the good one goes in on its own afterwards
     assert access.submit([good])[0].outcome == Outcome.CREATED
 
@@ -104,7 +109,9 @@ def test_entity_view_lists_statements_with_report_grading(access: DataAccess) ->
     assert entity is not None
     assert entity["schema"] == "Person" and entity["caption"] == "Testperson Alpha"
     assert {(s["prop"], s["source_evaluation"], s["intelligence_assessment"]) for s in entity["statements"]} >= {
-        ("name", "1", "A"), ("phone", "1", "A")}
+        ("name", "1", "A"),
+        ("phone", "1", "A"),
+    }
     assert access.entity("no-such-entity") is None
     assert access.report("no-such-report") is None
 
@@ -120,7 +127,10 @@ def test_counts_and_export_cover_current_statements(access: DataAccess) -> None:
 
 def test_a_newer_version_submitted_in_the_same_batch(access: DataAccess) -> None:
     results = access.submit([record(), record(text="second")])
-    assert [(r.outcome, r.version) for r in results] == [(Outcome.CREATED, 1), (Outcome.NEW_VERSION, 2)]
+    assert [(r.outcome, r.version) for r in results] == [
+        (Outcome.CREATED, 1),
+        (Outcome.NEW_VERSION, 2),
+    ]
     assert access.count_reports() == 1
     stored = access.report(results[1].report_id)
     assert stored is not None and stored["is_current"]

@@ -25,7 +25,10 @@ def test_submit_a_report_and_read_it_back(client: TestClient) -> None:
     body = response.json()
     assert (body["outcome"], body["version"], body["grading"]) == ("created", 1, "2B C")
     assert [(e["identifier_kind"], e["value"]) for e in body["extracted"]] == [
-        ("phone", "+447700900123"), ("postcode", "SE1 7XX"), ("vrm", "AB12CDE")]
+        ("phone", "+447700900123"),
+        ("postcode", "SE1 7XX"),
+        ("vrm", "AB12CDE"),
+    ]
     stored = client.get(body["links"]["self"]).json()
     assert stored["handling_conditions"] == "Contact originator before any executive action"
     assert stored["grading"] == "2B C"
@@ -34,7 +37,8 @@ def test_submit_a_report_and_read_it_back(client: TestClient) -> None:
     assert entity["caption"] == "Testperson Alpha"
     phones = entity["properties"]["phone"]
     assert [(p["value"], p["original_value"], p["grading"], p["report_id"]) for p in phones] == [
-        ("+447700900123", "07700 900123", "2B C", body["report_id"])]
+        ("+447700900123", "07700 900123", "2B C", body["report_id"])
+    ]
 
 
 def test_resubmission_is_idempotent_and_changes_make_versions(client: TestClient) -> None:
@@ -56,7 +60,10 @@ def test_refused_reports_get_the_error_envelope_naming_each_field(client: TestCl
                 {"field": "source_evaluation", "reason": "must be 1, 2 or 3, got '4'"},
                 {"field": "handling_conditions", "reason": "handling_code C requires conditions"},
                 {"field": "action_code", "reason": "handling_code C requires an action code A1-A3"},
-                {"field": "sanitisation_code", "reason": "handling_code C requires a sanitisation code S1-S2"},
+                {
+                    "field": "sanitisation_code",
+                    "reason": "handling_code C requires a sanitisation code S1-S2",
+                },
             ],
         }
     }

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from alembic import context
 
-from maxim.store.tables import metadata
+from maxim.store.schema import full_metadata
 
 connection = context.config.attributes["connection"]
 context.configure(
     connection=connection,
-    target_metadata=metadata,
+    target_metadata=full_metadata(),
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
 )
