@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -96,6 +97,9 @@ def ingest(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSONL, JSON or CSV of reports.")],
     rejects: Annotated[Path | None, typer.Option(help="Where rejected rows go (default FILE.rejects.jsonl).")] = None,
     as_user: AsUser = "admin",
+    workers: Annotated[int, typer.Option(min=1, help="Processes that parse reports (default: one per core).")] = (
+        os.cpu_count() or 1
+    ),
 ) -> None:
     """Ingest a batch of reports. Good rows are kept; rejected rows go to a rejects file with reasons."""
     from maxim.intake.batch import ingest_file
@@ -115,6 +119,7 @@ def ingest(
                 load_reference(),
                 rejects_path=rejects,
                 progress=lambda n: progress.advance(task, n),
+                workers=workers,
             )
         except ValueError as exc:
             console.print(f"[red]{exc}[/red]")
@@ -183,7 +188,7 @@ def demo(
     init()
     generate(out=out, seed=seed, reports=reports)
     try:
-        ingest(out / "reports.jsonl", rejects=None, as_user="admin")
+        ingest(out / "reports.jsonl", rejects=None, as_user="admin", workers=os.cpu_count() or 1)
     except typer.Exit as exc:
         if exc.exit_code != 0:
             console.print("[red]the scenario did not ingest cleanly[/red]")

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import csv
 import json
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from multiprocessing import get_context
 from pathlib import Path
 from typing import IO, Any
 
@@ -85,6 +88,54 @@ def _jsonl_rows(handle: IO[str]) -> Iterator[Row]:
             )
 
 
+Prepared = tuple[int, ReportRecord | None, Any, list[str]]
+
+
+def prepare(rows: list[Row], username: str, ref: Reference) -> list[Prepared]:
+    """Parse and build a chunk of rows: (row number, record or None, raw row if refused, reasons).
+
+    Pure and picklable, so it runs in worker processes while the main process writes.
+    """
+    now = datetime.now(UTC)
+    out: list[Prepared] = []
+    for row in rows:
+        try:
+            if row.error is not None:
+                raise ValidationFailed([row.error])
+            record = build_record(parse_report(row.raw, ref), received_by=username, now=now)
+            out.append((row.number, record, None, []))
+        except ValidationFailed as exc:
+            out.append((row.number, None, row.raw, [str(e) for e in exc.errors]))
+    return out
+
+
+def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
+    chunk: list[Row] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _prepared(chunks: Iterator[list[Row]], username: str, ref: Reference, workers: int) -> Iterator[list[Prepared]]:
+    """Prepared chunks in file order; with workers > 1, parsed in other processes, a few chunks ahead."""
+    if workers <= 1:
+        for chunk in chunks:
+            yield prepare(chunk, username, ref)
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+        pending: deque[Future[list[Prepared]]] = deque()
+        for chunk in chunks:
+            pending.append(pool.submit(prepare, chunk, username, ref))
+            if len(pending) >= workers * 2:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
 def ingest_file(
     path: Path,
     access: DataAccess,
@@ -93,59 +144,47 @@ def ingest_file(
     rejects_path: Path | None = None,
     progress: Callable[[int], None] | None = None,
     chunk: int = CHUNK,
+    workers: int = 1,
 ) -> BatchSummary:
-    """Ingest one batch file through the data-access layer; returns what happened to every row."""
+    """Ingest one batch file through the data-access layer; returns what happened to every row.
+
+    Each chunk of valid reports is one transaction, written in file order whatever `workers`
+    is, so the store ends the same however many processes parsed it.
+    """
     summary = BatchSummary()
     rejects_path = rejects_path or path.with_name(path.name + ".rejects.jsonl")
     rejects: IO[str] | None = None
-    pending: list[ReportRecord] = []
-
-    def flush() -> None:
-        stored = set()
-        for result in access.submit(pending):
-            if result.outcome == Outcome.CREATED:
-                summary.created += 1
-            elif result.outcome == Outcome.NEW_VERSION:
-                summary.new_versions += 1
-            else:
-                summary.unchanged += 1
-                continue
-            stored.add(result.report_id)
-        summary.statements += sum(len(r.statements) for r in pending if r.report["id"] in stored)
-        if progress:
-            progress(len(pending))
-        pending.clear()
-
     try:
-        for row in read_rows(path):
-            summary.read += 1
-            try:
-                if row.error is not None:
-                    raise ValidationFailed([row.error])
-                report = parse_report(row.raw, ref)
-                pending.append(build_record(report, received_by=access.actor.username, now=datetime.now(UTC)))
-            except ValidationFailed as exc:
+        for prepared in _prepared(_chunks(read_rows(path), chunk), access.actor.username, ref, workers):
+            records = [record for _, record, _, _ in prepared if record is not None]
+            stored = set()
+            for result in access.submit(records):
+                if result.outcome == Outcome.UNCHANGED:
+                    summary.unchanged += 1
+                    continue
+                stored.add(result.report_id)
+                if result.outcome == Outcome.CREATED:
+                    summary.created += 1
+                else:
+                    summary.new_versions += 1
+            # A duplicate within the chunk shares its report id with the stored one: count it once.
+            summary.statements += sum(
+                len(r.statements) for r in {r.report["id"]: r for r in records}.values() if r.report["id"] in stored
+            )
+            summary.read += len(prepared)
+            for number, record, raw, reasons in prepared:
+                if record is not None:
+                    continue
                 summary.rejected += 1
                 if rejects is None:
                     rejects_path.parent.mkdir(parents=True, exist_ok=True)
                     rejects = rejects_path.open("w", encoding="utf-8")
                     summary.rejects_path = rejects_path
-                reasons = [str(e) for e in exc.errors]
-                rejects.write(
-                    json.dumps(
-                        {"row": row.number, "errors": reasons, "report": row.raw},
-                        ensure_ascii=False,
-                    )
-                    + "\n"
-                )
+                rejects.write(json.dumps({"row": number, "errors": reasons, "report": raw}, ensure_ascii=False) + "\n")
                 if len(summary.first_errors) < 20:
-                    summary.first_errors.extend(f"row {row.number}: {r}" for r in reasons)
-                if progress:
-                    progress(1)
-            if len(pending) >= chunk:
-                flush()
-        if pending:
-            flush()
+                    summary.first_errors.extend(f"row {number}: {r}" for r in reasons)
+            if progress:
+                progress(len(prepared))
     finally:
         if rejects is not None:
             rejects.close()

@@ -15,7 +15,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+import psycopg
 from sqlalchemy import ColumnElement, Connection, Select, Table, func, select, true, tuple_, update
+from sqlalchemy.exc import DBAPIError
 
 from maxim.intake.statements import ReportRecord
 from maxim.store.audit import Operation, append
@@ -85,12 +87,30 @@ def _insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -
     if not rows:
         return
     names = [c.name for c in table.columns]
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = (
-        f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))}) "
-        "ON CONFLICT DO NOTHING"
-    )
-    conn.exec_driver_sql(sql, [tuple(row.get(name) for name in names) for row in rows])
+    columns = ", ".join(names)
+    values = [tuple(row.get(name) for name in names) for row in rows]
+    if conn.dialect.name == "postgresql":
+        # COPY into a transaction-local staging table, then one INSERT ... SELECT that skips
+        # what is already there: COPY alone cannot skip conflicts.
+        stage = f"_stage_{table.name}"
+        conn.exec_driver_sql(
+            f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+        )
+        sql = f"COPY {stage} ({columns}) FROM STDIN"
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            with cursor.copy(sql) as copy:
+                for value in values:
+                    copy.write_row(value)
+        except psycopg.Error as exc:  # raise what SQLAlchemy would have raised, e.g. IntegrityError
+            raise DBAPIError.instance(sql, None, exc, psycopg.Error, dialect=conn.dialect) from exc
+        conn.exec_driver_sql(
+            f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {stage} ON CONFLICT DO NOTHING"
+        )
+        conn.exec_driver_sql(f"TRUNCATE {stage}")
+        return
+    marks = ", ".join("?" * len(names))
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING", values)
 
 
 class DataAccess:

@@ -30,8 +30,9 @@ def totals(db: Database) -> tuple[int, int]:
         )
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 def test_a_batch_keeps_good_rows_and_writes_rejects_with_reasons(
-    tmp_path: Path, access: DataAccess, db: Database
+    workers: int, tmp_path: Path, access: DataAccess, db: Database
 ) -> None:
     rows: list[object] = [
         report(reference="R/1"),
@@ -41,7 +42,7 @@ def test_a_batch_keeps_good_rows_and_writes_rejects_with_reasons(
         c_coded(reference="R/5", handling_conditions=None, received_at="yesterday"),
     ]
     path = write_jsonl(tmp_path / "batch.jsonl", rows)
-    summary = ingest_file(path, access, REF, chunk=2)
+    summary = ingest_file(path, access, REF, chunk=2, workers=workers)
     assert (summary.read, summary.created, summary.rejected, summary.ok) == (5, 2, 3, False)
     rejects = [json.loads(line) for line in (tmp_path / "batch.jsonl.rejects.jsonl").read_text().splitlines()]
     assert [(r["row"], r["errors"]) for r in rejects] == [
@@ -63,14 +64,24 @@ def test_a_batch_keeps_good_rows_and_writes_rejects_with_reasons(
     assert totals(db)[0] == 2
 
 
-def test_rerunning_the_same_batch_adds_nothing(tmp_path: Path, access: DataAccess, db: Database) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_rerunning_the_same_batch_adds_nothing(workers: int, tmp_path: Path, access: DataAccess, db: Database) -> None:
     path = write_jsonl(tmp_path / "batch.jsonl", [report(reference=f"R/{i}") for i in range(7)])
-    first = ingest_file(path, access, REF, chunk=3)
+    first = ingest_file(path, access, REF, chunk=3, workers=workers)
     after_first = totals(db)
-    second = ingest_file(path, access, REF, chunk=3)
+    second = ingest_file(path, access, REF, chunk=3, workers=workers)
     assert (first.created, second.created, second.unchanged, second.statements) == (7, 0, 7, 0)
     assert totals(db) == after_first
     assert first.rejects_path is None and not (tmp_path / "batch.jsonl.rejects.jsonl").exists()
+
+
+def test_statement_count_counts_a_duplicate_in_the_same_chunk_once(
+    tmp_path: Path, access: DataAccess, db: Database
+) -> None:
+    path = write_jsonl(tmp_path / "batch.jsonl", [report(), report(), report(reference="R/2")])
+    summary = ingest_file(path, access, REF)
+    assert (summary.created, summary.unchanged) == (2, 1)
+    assert summary.statements == totals(db)[1]
 
 
 def test_csv_and_json_batches(tmp_path: Path, access: DataAccess) -> None:
