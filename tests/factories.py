@@ -43,12 +43,13 @@ def report(**overrides: Any) -> dict[str, Any]:
 
 
 def c_coded(**overrides: Any) -> dict[str, Any]:
-    """A valid handling-code C report."""
+    """A valid handling-code C report, shared with the clearinghouse (the local administrator's unit)."""
     fields: dict[str, Any] = {
         "handling_code": "C",
         "handling_conditions": "Contact originator before any executive action",
         "action_code": "A2",
         "sanitisation_code": "S1",
+        "share_with": ["SCD6-MAXIM"],
     }
     fields.update(overrides)
     return report(**fields)

@@ -32,6 +32,7 @@ FIELDS = (
     "handling_conditions",
     "action_code",
     "sanitisation_code",
+    "share_with",
     "legacy_grading",
     "nim_level",
     "themes",
@@ -66,6 +67,7 @@ class ReportInput:
     title: str
     text: str
     entities: tuple[EntityInput, ...]
+    share_with: tuple[str, ...] = ()
 
     @property
     def content_hash(self) -> str:
@@ -84,6 +86,7 @@ class ReportInput:
                 self.grading.legacy_grading,
             ],
             "nim_level": self.nim_level,
+            "share_with": sorted(self.share_with),
             "themes": sorted(self.themes),
             "title": self.title,
             "text": self.text,
@@ -214,6 +217,30 @@ def _entity(raw: Any, i: int, ref: Reference, errors: list[FieldError]) -> Entit
     )
 
 
+def _share_with(value: Any, handling: str | None, ref: Reference, errors: list[FieldError]) -> tuple[str, ...]:
+    """Units and roles a handling-code C report's conditions name (besides the originator)."""
+    if value in (None, "", []):
+        return ()
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(";") if v.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        errors.append(FieldError("share_with", "must be a list of unit codes or roles"))
+        return ()
+    if handling == "P":
+        errors.append(FieldError("share_with", "is only allowed under handling_code C (P material is shared already)"))
+        return ()
+    out = []
+    for item in value:
+        grantee = item.strip()
+        if grantee.upper() in ref.units:
+            out.append(grantee.upper())
+        elif grantee.lower() in ref.roles:
+            out.append(grantee.lower())
+        else:
+            errors.append(FieldError("share_with", f"{item!r} is neither a unit code nor a role"))
+    return tuple(dict.fromkeys(out))
+
+
 def _check_references(entities: list[EntityInput], errors: list[FieldError]) -> None:
     ids = {}
     for i, entity in enumerate(entities):
@@ -294,6 +321,7 @@ def parse_report(raw: Any, ref: Reference) -> ReportInput:
     for theme in themes:
         if theme not in ref.themes:
             errors.append(FieldError("themes", f"unknown theme {theme!r}; known: {', '.join(ref.themes)}"))
+    share_with = _share_with(raw.get("share_with"), grading.handling_code if grading else None, ref, errors)
     title = _text(raw, "title", errors, 500)
     text = _text(raw, "text", errors, MAX_TEXT)
     entities_raw = raw.get("entities") or []
@@ -324,4 +352,5 @@ def parse_report(raw: Any, ref: Reference) -> ReportInput:
         title=title.strip(),
         text=text,
         entities=tuple(entities),
+        share_with=share_with,
     )

@@ -51,6 +51,7 @@ class ReportRecord:
     entities: list[dict[str, Any]]
     statements: list[dict[str, Any]]
     subjects: list[dict[str, Any]]
+    grantees: list[dict[str, Any]]
 
 
 def _statement(
@@ -209,4 +210,5 @@ def build_record(report: ReportInput, *, received_by: str, now: datetime) -> Rep
         "created_at": now,
         "created_by": received_by,
     }
-    return ReportRecord(report=row, entities=entities, statements=statements, subjects=subjects)
+    grantees = [{"report_id": report_id, "grantee": g} for g in report.share_with]
+    return ReportRecord(report=row, entities=entities, statements=statements, subjects=subjects, grantees=grantees)

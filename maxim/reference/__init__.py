@@ -58,6 +58,9 @@ class Reference:
     nim_levels: dict[int, str]
     data_subject_categories: dict[str, str]
     report_kinds: dict[str, str]
+    roles: dict[str, str]
+    victim_access_roles: tuple[str, ...]
+    audit_roles: tuple[str, ...]
     versions: dict[str, str] = field(default_factory=dict)
 
     def originator_name(self, code: str) -> str | None:
@@ -131,6 +134,14 @@ def _partners(data: dict[str, Any]) -> dict[str, Partner]:
     return partners
 
 
+def _roles_in(key: str, data: dict[str, Any]) -> tuple[str, ...]:
+    listed = tuple(str(r) for r in data.get(key) or ())
+    unknown = [r for r in listed if r not in (data.get("roles") or {})]
+    if unknown:
+        raise ReferenceDataError(f"roles.yaml: {key} names unknown roles {unknown}")
+    return listed
+
+
 @cache
 def load_reference() -> Reference:
     """Load and validate every reference file once per process."""
@@ -138,6 +149,7 @@ def load_reference() -> Reference:
     partners_data = _read("partners.yaml")
     themes_data = _read("themes.yaml")
     grading_data = _read("grading.yaml")
+    roles_data = _read("roles.yaml")
     units = _units(units_data)
     partners = _partners(partners_data)
     clash = set(units) & set(partners)
@@ -166,10 +178,14 @@ def load_reference() -> Reference:
             "grading.yaml", "data_subject_categories", grading_data["data_subject_categories"]
         ),
         report_kinds=_str_map("grading.yaml", "report_kinds", grading_data["report_kinds"]),
+        roles=_str_map("roles.yaml", "roles", roles_data["roles"]),
+        victim_access_roles=_roles_in("victim_access_roles", roles_data),
+        audit_roles=_roles_in("audit_roles", roles_data),
         versions={
             "units": str(units_data["version"]),
             "partners": str(partners_data["version"]),
             "themes": str(themes_data["version"]),
             "grading": str(grading_data["version"]),
+            "roles": str(roles_data["version"]),
         },
     )

@@ -288,6 +288,11 @@ class Composer:
             g["handling_conditions"] = _SAR_CONDITIONS if kind == "sar" else rng.choice(_CONDITIONS)
             g["action_code"] = rng.choices(("A1", "A2", "A3"), weights=(3, 4, 2))[0]
             g["sanitisation_code"] = "S2" if kind == "sar" or rng.random() < 0.5 else "S1"
+            # Who the conditions let see it besides the originator: the clearinghouse, mostly.
+            if kind == "sar":
+                g["share_with"] = ["SCD6-FIN", "SCD6-MAXIM"]
+            elif rng.random() < 0.8:
+                g["share_with"] = ["SCD6-MAXIM"] + (["SCD6-HTT"] if rng.random() < 0.3 else [])
         else:
             g["handling_code"] = "P"
         return g

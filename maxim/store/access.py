@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from maxim.intake.statements import ReportRecord
 from maxim.store.audit import Operation, append
 from maxim.store.engine import Database
-from maxim.store.tables import entities, report_subjects, reports, statements
+from maxim.store.tables import entities, report_access, report_subjects, reports, statements
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,13 +33,14 @@ class Actor:
     display_name: str
     unit: str
     roles: frozenset[str] = field(default_factory=frozenset)
+    external: bool = False
 
 
 class AccessPolicy:
-    """Decides what an actor may see and do.
+    """Decides what an actor may see and do, as SQL filters.
 
-    The need-to-know rules (handling codes, victims, units) arrive with the access-control
-    issue; they plug in here as SQL filters so no caller has to change.
+    This base allows everything and exists for the seam's shape; the policy in force is
+    `maxim.security.policy.NeedToKnow`, which `DataAccess` uses unless told otherwise.
     """
 
     def report_filter(self, actor: Actor) -> ColumnElement[bool]:
@@ -49,6 +50,10 @@ class AccessPolicy:
     def statement_filter(self, actor: Actor) -> ColumnElement[bool]:
         """Which rows of `statements` (joined to their report) the actor may see."""
         return self.report_filter(actor)
+
+    def subject_filter(self, actor: Actor) -> ColumnElement[bool]:
+        """Which data-subject links (rows of `report_subjects`, joined to `reports`) the actor may see."""
+        return true()
 
     def may_submit(self, actor: Actor) -> bool:
         return True
@@ -126,7 +131,11 @@ class DataAccess:
         self.db = db
         self.actor = actor
         self.channel = channel
-        self.policy = policy or AccessPolicy()
+        if policy is None:
+            from maxim.security.policy import NeedToKnow  # the security package builds on this module
+
+            policy = NeedToKnow()
+        self.policy = policy
         self.clock = clock
 
     # -- writes -------------------------------------------------------------------------
@@ -198,6 +207,7 @@ class DataAccess:
                 _insert_ignore(conn, entities, [e for r in new_records for e in r.entities])
                 _insert_ignore(conn, statements, [s for r in new_records for s in r.statements])
                 _insert_ignore(conn, report_subjects, [s for r in new_records for s in r.subjects])
+                _insert_ignore(conn, report_access, [g for r in new_records for g in r.grantees])
                 created = [r.report_id for r in results if r.outcome == Outcome.CREATED]
                 altered = [r.report_id for r in results if r.outcome == Outcome.NEW_VERSION]
                 if created:
@@ -304,9 +314,13 @@ class DataAccess:
                 for s in conn.execute(
                     select(report_subjects, entities.c.caption, entities.c.schema)
                     .join(entities, entities.c.id == report_subjects.c.entity_id)
-                    .where(report_subjects.c.report_id == report_id)
+                    .join(reports, reports.c.id == report_subjects.c.report_id)
+                    .where(report_subjects.c.report_id == report_id, self.policy.subject_filter(self.actor))
                 )
             ]
+            result["share_with"] = sorted(
+                conn.execute(select(report_access.c.grantee).where(report_access.c.report_id == report_id)).scalars()
+            )
             result["versions"] = [
                 dict(v._mapping)
                 for v in conn.execute(
@@ -358,6 +372,7 @@ class DataAccess:
                         report_subjects.c.entity_id == entity_id,
                         reports.c.is_current,
                         self.policy.report_filter(self.actor),
+                        self.policy.subject_filter(self.actor),
                     )
                 )
             ]

@@ -43,6 +43,35 @@ users = Table(
     Column("roles", JSON, nullable=False),
     Column("password_hash", String(300)),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("external", Boolean, nullable=False, server_default="0"),
+    Column("failed_logins", Integer, nullable=False, server_default="0"),
+    Column("locked_until", DateTime(timezone=True)),
+    Column("disabled", Boolean, nullable=False, server_default="0"),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+    Index(None, "user_id"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("last_used_at", DateTime(timezone=True)),
 )
 
 reports = Table(
@@ -74,6 +103,15 @@ reports = Table(
     UniqueConstraint("originator", "reference", "version"),
     UniqueConstraint("originator", "reference", "content_hash"),
     Index(None, "received_at"),
+)
+
+# Who besides the originating unit may see a handling-code C report: unit codes and roles
+# named by its conditions (DOMAIN.md §1.2). A row per grantee keeps the check one indexed join.
+report_access = Table(
+    "report_access",
+    metadata,
+    Column("report_id", String(40), ForeignKey("reports.id"), primary_key=True),
+    Column("grantee", String(50), primary_key=True),
 )
 
 entities = Table(
