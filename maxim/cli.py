@@ -28,6 +28,12 @@ app = typer.Typer(
 )
 export_app = typer.Typer(help="Write what the acting user may see to files.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
+user_app = typer.Typer(help="User accounts (administrators only).", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+token_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+audit_app = typer.Typer(help="The DPA 2018 s62 audit log (data-protection officers only).", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 console = Console(stderr=True)
 
 AsUser = Annotated[str, typer.Option("--as", help="Act as this user (audited).")]
@@ -193,8 +199,197 @@ def demo(
         if exc.exit_code != 0:
             console.print("[red]the scenario did not ingest cleanly[/red]")
             raise
+    _demo_users(settings)
     if not no_serve:
         serve(host=None, port=None)
+
+
+def _demo_users(settings: Settings) -> None:
+    """One demo account per role, with passwords printed and kept in the data directory."""
+    import secrets
+    from datetime import UTC, datetime
+
+    from maxim.domain.errors import ValidationFailed
+    from maxim.security.auth import create_user, set_password
+    from maxim.security.users import DEMO_USERS
+
+    lines = []
+    with _database(settings) as db:
+        for username, name, unit, roles, external in DEMO_USERS:
+            password = secrets.token_urlsafe(9)
+            try:
+                create_user(
+                    db,
+                    username=username,
+                    display_name=name,
+                    unit=unit,
+                    roles=roles,
+                    password=password,
+                    now=datetime.now(UTC),
+                    by="admin",
+                    external=external,
+                )
+            except ValidationFailed:  # it exists from an earlier demo: give it a fresh password
+                set_password(db, username, password)
+            lines.append(f"{username:<13} {password:<14} {', '.join(roles)} ({unit})")
+    path = settings.data_dir / "demo-users.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    console.print("demo users (username, password, roles) - also in " + str(path))
+    for line in lines:
+        console.print("  " + line)
+
+
+def _require_role(access: DataAccess, roles: tuple[str, ...], what: str) -> None:
+    if not access.actor.roles & set(roles):
+        console.print(f"[red]{access.actor.username} may not {what}: it needs the role {' or '.join(roles)}[/red]")
+        raise typer.Exit(2)
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="Login name (lowercase).")],
+    unit: Annotated[str, typer.Option(help="Unit code (or partner code for --external).")],
+    role: Annotated[list[str], typer.Option(help="A role; repeat for several.")],
+    name: Annotated[str, typer.Option(help="Display name.")],
+    external: Annotated[bool, typer.Option(help="A partner's account: sees only what is disseminated to it.")] = False,
+    as_user: AsUser = "admin",
+) -> None:
+    """Create a user with a generated password, printed once."""
+    import secrets
+    from datetime import UTC, datetime
+
+    from maxim.domain.errors import ValidationFailed
+    from maxim.security.auth import create_user
+
+    settings = Settings.from_env()
+    password = secrets.token_urlsafe(12)
+    with _access(settings, as_user) as access:
+        _require_role(access, ("administrator",), "create users")
+        try:
+            create_user(
+                access.db,
+                username=username,
+                display_name=name,
+                unit=unit,
+                roles=role,
+                password=password,
+                now=datetime.now(UTC),
+                by=access.actor.username,
+                external=external,
+            )
+        except ValidationFailed as exc:
+            for error in exc.errors:
+                console.print(f"[red]{error}[/red]")
+            raise typer.Exit(1) from exc
+    console.print(f"created {username}; password (shown once): {password}")
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Option(help="What the token is for.")],
+    days: Annotated[int, typer.Option(min=1, max=365, help="Days until it expires.")] = 30,
+    as_user: AsUser = "admin",
+) -> None:
+    """Issue an API bearer token for the acting user; printed once, stored only as a hash."""
+    from datetime import UTC, datetime
+
+    from maxim.security.auth import issue_token
+
+    settings = Settings.from_env()
+    with _access(settings, as_user) as access:
+        token = issue_token(access.db, access.actor, name=name, days=days, now=datetime.now(UTC), channel="cli")
+    print(token)
+
+
+@token_app.command("revoke")
+def token_revoke(token: Annotated[str, typer.Argument(help="The token to revoke.")], as_user: AsUser = "admin") -> None:
+    """Revoke an API token at once."""
+    from datetime import UTC, datetime
+
+    from maxim.security.auth import revoke_token
+
+    settings = Settings.from_env()
+    with _access(settings, as_user) as access:
+        done = revoke_token(access.db, token, now=datetime.now(UTC))
+    console.print("revoked" if done else "[red]no such live token[/red]")
+    if not done:
+        raise typer.Exit(1)
+
+
+@audit_app.command("verify")
+def audit_verify(as_user: AsUser = "admin") -> None:
+    """Recompute the hash chain; name the first broken entry (exit 1) or confirm it holds."""
+    from maxim.reference import load_reference
+    from maxim.store.audit import verify
+
+    settings = Settings.from_env()
+    with _access(settings, as_user, channel="audit") as access:
+        _require_role(access, load_reference().audit_roles, "read the audit log")
+        with access.db.reader.connect() as conn:
+            checked, broken = verify(conn)
+    if broken is not None:
+        console.print(f"[red]audit chain broken at entry {broken.entry_id}: {broken.reason}[/red]")
+        raise typer.Exit(1)
+    console.print(f"audit chain holds: {checked} entries verified")
+
+
+def _print_entries(rows: list[dict[str, object]]) -> None:
+    from rich.table import Table
+
+    table = Table("id", "at (UTC)", "user", "operation", "object", "channel", "justification")
+    for row in rows:
+        ids = row["object_ids"]
+        shown = ", ".join(ids[:3]) + (f" (+{len(ids) - 3})" if len(ids) > 3 else "") if isinstance(ids, list) else ""
+        table.add_row(
+            str(row["id"]),
+            str(row["at"])[:19],
+            str(row["username"]),
+            str(row["operation"]),
+            f"{row['object_type']}: {shown}",
+            str(row["channel"]),
+            str(row["justification"] or ""),
+        )
+    Console().print(table)
+
+
+@audit_app.command("who-viewed")
+def audit_who_viewed(
+    entity: Annotated[str, typer.Argument(help="Entity or report id.")], as_user: AsUser = "admin"
+) -> None:
+    """Everyone who consulted an entity or report, with when and why."""
+    from maxim.reference import load_reference
+    from maxim.store.audit import Operation, entries
+
+    settings = Settings.from_env()
+    with _access(settings, as_user, channel="audit") as access:
+        _require_role(access, load_reference().audit_roles, "read the audit log")
+        with access.db.reader.connect() as conn:
+            rows = entries(conn, object_id=entity, operations=[Operation.CONSULTATION, Operation.DISCLOSURE])
+    _print_entries(rows)
+
+
+@audit_app.command("by-user")
+def audit_by_user(
+    username: Annotated[str, typer.Argument(help="Whose actions.")],
+    since: Annotated[str | None, typer.Option(help="ISO date, e.g. 2026-01-01.")] = None,
+    as_user: AsUser = "admin",
+) -> None:
+    """Everything one user did, optionally since a date."""
+    from maxim.intake.parse import parse_datetime
+    from maxim.reference import load_reference
+    from maxim.store.audit import entries
+
+    settings = Settings.from_env()
+    when = parse_datetime(since) if since else None
+    if since and when is None:
+        console.print(f"[red]--since: not a date: {since!r}[/red]")
+        raise typer.Exit(2)
+    with _access(settings, as_user, channel="audit") as access:
+        _require_role(access, load_reference().audit_roles, "read the audit log")
+        with access.db.reader.connect() as conn:
+            rows = entries(conn, username=username, since=when)
+    _print_entries(rows)
 
 
 @export_app.command("statements")

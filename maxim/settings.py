@@ -26,6 +26,7 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ),
     ("MAXIM_HOST", "127.0.0.1", "Address `maxim serve` listens on."),
     ("MAXIM_PORT", "8000", "Port `maxim serve` listens on."),
+    ("MAXIM_SECURE_COOKIES", "false", "Mark session cookies Secure (set true whenever Maxim is served over HTTPS)."),
 )
 
 
@@ -35,6 +36,7 @@ class Settings:
     data_dir: Path
     host: str = "127.0.0.1"
     port: int = 8000
+    secure_cookies: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -52,4 +54,5 @@ class Settings:
             data_dir=data_dir,
             host=env.get("MAXIM_HOST") or defaults["MAXIM_HOST"],
             port=port,
+            secure_cookies=(env.get("MAXIM_SECURE_COOKIES") or "false").lower() in ("1", "true", "yes"),
         )

@@ -11,11 +11,13 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from maxim.security.auth import create_user, issue_token
 from maxim.security.users import ensure_local_admin
 from maxim.store.access import Actor, DataAccess
 from maxim.store.engine import Database, connect
@@ -94,3 +96,33 @@ def admin(db: Database) -> Actor:
 @pytest.fixture
 def access(db: Database, admin: Actor) -> DataAccess:
     return DataAccess(db, admin, channel="test")
+
+
+class UserFactory:
+    """Creates users with a password and a bearer token: `make_user("ann", "SCD6-MAXIM", "analyst")`."""
+
+    PASSWORD = "correct horse battery staple"
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def __call__(self, username: str, unit: str, *roles: str, external: bool = False) -> tuple[Actor, str]:
+        now = datetime.now(UTC)
+        actor = create_user(
+            self.db,
+            username=username,
+            display_name=username.title(),
+            unit=unit,
+            roles=roles or ("analyst",),
+            password=self.PASSWORD,
+            now=now,
+            by="test",
+            external=external,
+        )
+        token = issue_token(self.db, actor, name="test", days=1, now=now, channel="test")
+        return actor, token
+
+
+@pytest.fixture
+def make_user(db: Database, admin: Actor) -> UserFactory:
+    return UserFactory(db)

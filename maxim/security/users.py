@@ -11,17 +11,18 @@ from maxim.store.engine import Database
 from maxim.store.tables import users
 
 LOCAL_ADMIN = "admin"
-ROLES = (
-    "intake_officer",
-    "analyst",
-    "investigator",
-    "supervisor",
-    "safeguarding_lead",
-    "financial_investigator",
-    "partner_liaison",
-    "tasking_chair",
-    "administrator",
-    "data_protection_officer",
+# Demo accounts: one per role, in the unit a person in that role would sit in.
+DEMO_USERS: tuple[tuple[str, str, str, tuple[str, ...], bool], ...] = (
+    ("intake", "Ivy Intake (demo)", "SCD6-MAXIM", ("intake_officer",), False),
+    ("analyst", "Ann Analyst (demo)", "SCD6-MAXIM", ("analyst",), False),
+    ("investigator", "Ian Investigator (demo)", "SCD6-HTT", ("investigator",), False),
+    ("supervisor", "Sue Supervisor (demo)", "SCD6-MAXIM", ("supervisor", "analyst"), False),
+    ("safeguarding", "Sam Safeguarding (demo)", "SCD6-HTT", ("safeguarding_lead",), False),
+    ("finance", "Fin Financial (demo)", "SCD6-FIN", ("financial_investigator",), False),
+    ("liaison", "Lee Liaison (demo, UKHTC)", "UKHTC", ("partner_liaison",), True),
+    ("chair", "Chris Chair (demo)", "SCD6-MAXIM", ("tasking_chair",), False),
+    ("dpo", "Dee Protection (demo)", "SCD6-MAXIM", ("data_protection_officer",), False),
+    ("borough", "Bo Borough (demo, Lambeth)", "BOCU-LAMBETH", ("investigator",), False),
 )
 
 
@@ -39,9 +40,13 @@ def ensure_local_admin(db: Database) -> Actor:
                     username=LOCAL_ADMIN,
                     display_name="Local administrator",
                     unit="SCD6-MAXIM",
-                    roles=["administrator"],
+                    # On a laptop install the one local account is also its own data-protection officer.
+                    roles=["administrator", "data_protection_officer"],
                     password_hash=None,
                     created_at=datetime.now(UTC),
+                    external=False,
+                    failed_logins=0,
+                    disabled=False,
                 )
             )
     return actor(db, LOCAL_ADMIN)

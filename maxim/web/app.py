@@ -1,9 +1,10 @@
-"""The web application (no `from __future__ import annotations`: FastAPI reads the
-route annotations at definition time): JSON API and server-rendered pages from the same view data.
+"""The web application (no `from __future__ import annotations`: FastAPI reads the route
+annotations at definition time): JSON API and server-rendered pages from the same view data.
 
 `create_app(settings)` builds everything from explicit settings; nothing is created at import
-time. Every page has a JSON twin (`/reports/ID.json`, or `Accept: application/json`), and every
-error has one shape in JSON and one page in HTML.
+time. Every route needs a logged-in user unless it is explicitly public (login, health, the
+OpenAPI document). Every page has a JSON twin (`/reports/ID.json`, or `Accept:
+application/json`), and every error has one shape in JSON and one page in HTML.
 """
 
 from datetime import UTC, datetime
@@ -21,15 +22,23 @@ from maxim.domain.errors import FieldError, ValidationFailed
 from maxim.intake.parse import parse_report
 from maxim.intake.statements import build_record
 from maxim.reference import Reference, load_reference
-from maxim.security.users import ensure_local_admin
 from maxim.settings import Settings
-from maxim.store.access import Actor, DataAccess
+from maxim.store.access import DataAccess, Forbidden
 from maxim.store.engine import Database, connect
 from maxim.store.migrate import upgrade
+from maxim.web.auth import Auth, CsrfFailed, NotAuthenticated, TooManyAttempts, login_redirect, make_auth
 from maxim.web.views import entity_view, home_view, report_view
 
 HERE = Path(__file__).parent
 CLASSIFICATION = "OFFICIAL-SENSITIVE"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
 
 
 def _envelope(status: int, title: str, errors: list[FieldError] | None = None) -> dict[str, Any]:
@@ -43,13 +52,11 @@ def _envelope(status: int, title: str, errors: list[FieldError] | None = None) -
 
 
 def _wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
     return (
         request.url.path.startswith("/api/")
         or request.url.path.endswith(".json")
-        or (
-            "application/json" in request.headers.get("accept", "")
-            and "text/html" not in request.headers.get("accept", "")
-        )
+        or ("application/json" in accept and "text/html" not in accept)
     )
 
 
@@ -57,7 +64,6 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     db: Database = connect(settings.database_url)
     if migrate:
         upgrade(db)
-    admin = ensure_local_admin(db)
     ref: Reference = load_reference()
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(classification=CLASSIFICATION, reference=ref)
@@ -66,44 +72,76 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
         title="Maxim",
         version="0.1.0",
         description="Intelligence clearinghouse for organised immigration crime and human trafficking.",
+        docs_url=None,  # the interactive docs load scripts from a CDN; the spec is at /openapi.json
+        redoc_url=None,
     )
     app.state.db = db
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    authenticated, auth_router = make_auth(db, settings, templates)
+    app.include_router(auth_router)
 
-    def current_actor() -> Actor:
-        # Until sessions and tokens land (access-control issue) every request acts as the
-        # local administrator; the seam is here so routes never change.
-        return admin
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        if not request.url.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
 
-    def access(request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> DataAccess:
+    def access(request: Request, auth: Annotated[Auth, Depends(authenticated)]) -> DataAccess:
         channel = "api" if request.url.path.startswith("/api/") else "web"
-        return DataAccess(db, actor, channel=channel)
+        return DataAccess(db, auth.actor, channel=channel)
 
     Access = Annotated[DataAccess, Depends(access)]
+    Authed = Annotated[Auth, Depends(authenticated)]
+    app.state.get_access = access  # feature routers take the same dependency
 
-    def page(request: Request, template: str, data: dict[str, Any], actor: Actor, as_json: bool) -> Response:
+    def page(request: Request, template: str, data: dict[str, Any], auth: Auth, as_json: bool) -> Response:
         if as_json or _wants_json(request):
             return JSONResponse(_jsonable(data))
-        return templates.TemplateResponse(request, template, {"data": data, "actor": actor})
+        return templates.TemplateResponse(
+            request, template, {"data": data, "actor": auth.actor, "csrf_token": auth.csrf_token}
+        )
 
     def error_response(request: Request, status: int, title: str, errors: list[FieldError] | None = None) -> Response:
         if _wants_json(request):
-            return JSONResponse(_envelope(status, title, errors), status_code=status)
+            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+            return JSONResponse(_envelope(status, title, errors), status_code=status, headers=headers)
         return templates.TemplateResponse(
             request,
             "error.html",
-            {"status": status, "title": title, "errors": errors or [], "actor": admin},
+            {"status": status, "title": title, "errors": errors or [], "actor": None},
             status_code=status,
         )
 
     @app.exception_handler(ValidationFailed)
     async def _invalid(request: Request, exc: ValidationFailed) -> Response:
-        return error_response(request, 422, "The report was refused", exc.errors)
+        return error_response(request, 422, "The request was refused", exc.errors)
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, exc: RequestValidationError) -> Response:
         errors = [FieldError(".".join(str(p) for p in e["loc"][1:]) or "body", e["msg"]) for e in exc.errors()]
         return error_response(request, 422, "The request was refused", errors)
+
+    @app.exception_handler(NotAuthenticated)
+    async def _login(request: Request, exc: NotAuthenticated) -> Response:
+        if _wants_json(request):
+            return error_response(request, 401, "Log in, or send a valid bearer token")
+        return login_redirect(request)
+
+    @app.exception_handler(CsrfFailed)
+    async def _csrf(request: Request, exc: CsrfFailed) -> Response:
+        return error_response(
+            request, 403, "The form expired or was not sent from Maxim; reload the page and try again"
+        )
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        return error_response(request, 403, str(exc))
+
+    @app.exception_handler(TooManyAttempts)
+    async def _slow_down(request: Request, exc: TooManyAttempts) -> Response:
+        return error_response(request, 429, "Too many attempts; wait a minute and try again")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
@@ -116,32 +154,28 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     # -- pages and their JSON twins ------------------------------------------------------
 
     @app.get("/", response_class=HTMLResponse, summary="Home: the latest reports")
-    def home(request: Request, data: Access) -> Response:
-        return page(request, "home.html", home_view(data), data.actor, False)
+    def home(request: Request, data: Access, auth: Authed) -> Response:
+        return page(request, "home.html", home_view(data), auth, False)
 
-    @app.get("/index.json", include_in_schema=False)
-    def home_json(request: Request, data: Access) -> Response:
-        return page(request, "home.html", home_view(data), data.actor, True)
+    @app.get("/index.json", summary="Home: the latest reports (JSON)")
+    def home_json(request: Request, data: Access, auth: Authed) -> Response:
+        return page(request, "home.html", home_view(data), auth, True)
 
     @app.get("/reports/{report_id}.json", summary="A report (JSON)")
-    def report_json(request: Request, report_id: str, data: Access) -> Response:
-        return page(request, "report.html", _found(report_view(data, report_id)), data.actor, True)
+    def report_json(request: Request, report_id: str, data: Access, auth: Authed) -> Response:
+        return page(request, "report.html", _found(report_view(data, report_id)), auth, True)
 
     @app.get("/reports/{report_id}", response_class=HTMLResponse, summary="A report")
-    def report_page(request: Request, report_id: str, data: Access) -> Response:
-        return page(request, "report.html", _found(report_view(data, report_id)), data.actor, False)
+    def report_page(request: Request, report_id: str, data: Access, auth: Authed) -> Response:
+        return page(request, "report.html", _found(report_view(data, report_id)), auth, False)
 
     @app.get("/entities/{entity_id}.json", summary="An entity with its statements (JSON)")
-    def entity_json(request: Request, entity_id: str, data: Access) -> Response:
-        return page(request, "entity.html", _found(entity_view(data, entity_id)), data.actor, True)
+    def entity_json(request: Request, entity_id: str, data: Access, auth: Authed) -> Response:
+        return page(request, "entity.html", _found(entity_view(data, entity_id)), auth, True)
 
-    @app.get(
-        "/entities/{entity_id}",
-        response_class=HTMLResponse,
-        summary="An entity with its statements",
-    )
-    def entity_page(request: Request, entity_id: str, data: Access) -> Response:
-        return page(request, "entity.html", _found(entity_view(data, entity_id)), data.actor, False)
+    @app.get("/entities/{entity_id}", response_class=HTMLResponse, summary="An entity with its statements")
+    def entity_page(request: Request, entity_id: str, data: Access, auth: Authed) -> Response:
+        return page(request, "entity.html", _found(entity_view(data, entity_id)), auth, False)
 
     # -- JSON API ------------------------------------------------------------------------
 
@@ -153,15 +187,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
         extracted = [
             {
                 k: s[k]
-                for k in (
-                    "identifier_kind",
-                    "value",
-                    "original_value",
-                    "valid",
-                    "reason",
-                    "span_start",
-                    "span_end",
-                )
+                for k in ("identifier_kind", "value", "original_value", "valid", "reason", "span_start", "span_end")
             }
             for s in record.statements
             if s["origin"] == "extracted"
@@ -173,10 +199,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
             "grading": report.grading.label,
             "statements": len(record.statements),
             "extracted": extracted,
-            "links": {
-                "self": f"/api/reports/{result.report_id}",
-                "page": f"/reports/{result.report_id}",
-            },
+            "links": {"self": f"/api/reports/{result.report_id}", "page": f"/reports/{result.report_id}"},
         }
 
     @app.get("/api/reports/{report_id}", summary="Read a report back with its statements")

@@ -8,13 +8,16 @@ from fastapi.testclient import TestClient
 
 from maxim.settings import Settings
 from maxim.web.app import create_app
+from tests.conftest import UserFactory
 from tests.factories import c_coded, report
 
 
 @pytest.fixture
-def client(database_url: str, tmp_path: Path) -> Iterator[TestClient]:
+def client(database_url: str, tmp_path: Path, make_user: UserFactory) -> Iterator[TestClient]:
+    """A client logged in by bearer token as an analyst of the clearinghouse (SCD6-MAXIM)."""
     app = create_app(Settings(database_url=database_url, data_dir=tmp_path))
-    with TestClient(app) as test_client:
+    _, token = make_user("ann", "SCD6-MAXIM", "analyst")
+    with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as test_client:
         yield test_client
     app.state.db.dispose()
 
@@ -55,7 +58,7 @@ def test_refused_reports_get_the_error_envelope_naming_each_field(client: TestCl
     assert response.json() == {
         "error": {
             "status": 422,
-            "title": "The report was refused",
+            "title": "The request was refused",
             "errors": [
                 {"field": "source_evaluation", "reason": "must be 1, 2 or 3, got '4'"},
                 {"field": "handling_conditions", "reason": "handling_code C requires conditions"},
@@ -90,7 +93,7 @@ def test_pages_and_their_json_twins_show_the_same_data(client: TestClient) -> No
     body = client.post("/api/reports", json=c_coded(title="Flat above nail bar")).json()
     home = client.get("/")
     assert home.status_code == 200 and "Flat above nail bar" in home.text and "2B C" in home.text
-    assert "OFFICIAL-SENSITIVE" in home.text and "Local administrator" in home.text
+    assert "OFFICIAL-SENSITIVE" in home.text and "Ann · SCD6-MAXIM" in home.text
     twin = client.get("/index.json").json()
     assert [r["id"] for r in twin["reports"]] == [body["report_id"]]
     page = client.get(f"/reports/{body['report_id']}")

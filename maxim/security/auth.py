@@ -1,0 +1,248 @@
+"""Accounts, passwords, sessions and API tokens.
+
+Passwords are argon2id hashes; session ids and API tokens are random and stored only as
+SHA-256 hashes, so a copy of the database does not let anyone log in. Repeated failed logins
+lock the account for a while. Every login, failure, logout and token issue is written to the
+audit chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection, select, update
+
+from maxim.domain.errors import FieldError, ValidationFailed
+from maxim.reference import load_reference
+from maxim.store.access import Actor
+from maxim.store.audit import Operation, append
+from maxim.store.engine import Database
+from maxim.store.tables import api_tokens, sessions, users
+
+LOCKOUT_AFTER = 5
+LOCKOUT_FOR = timedelta(minutes=15)
+SESSION_FOR = timedelta(hours=8)
+MIN_PASSWORD = 12
+_USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{1,62}$")
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verified against when the user does not exist, so timing does not reveal which usernames do.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+class LoginFailed(PermissionError):
+    """Wrong username or password, or a locked or disabled account: one message for all."""
+
+    def __init__(self) -> None:
+        super().__init__("Username or password is not right, or the account is locked.")
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    token: str
+    csrf_token: str
+    actor: Actor
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _actor(row: object) -> Actor:
+    return Actor(
+        username=row.username,  # type: ignore[attr-defined]
+        display_name=row.display_name,  # type: ignore[attr-defined]
+        unit=row.unit,  # type: ignore[attr-defined]
+        roles=frozenset(row.roles),  # type: ignore[attr-defined]
+        external=bool(row.external),  # type: ignore[attr-defined]
+    )
+
+
+def _event(conn: Connection, now: datetime, username: str, operation: Operation, channel: str) -> None:
+    append(
+        conn, at=now, username=username, operation=operation, object_type="user", object_ids=[username], channel=channel
+    )
+
+
+def create_user(
+    db: Database,
+    *,
+    username: str,
+    display_name: str,
+    unit: str,
+    roles: Iterable[str],
+    password: str | None,
+    now: datetime,
+    by: str,
+    external: bool = False,
+) -> Actor:
+    """Create an account; every bad field is reported together."""
+    ref = load_reference()
+    roles = sorted(set(roles))
+    errors = []
+    if not _USERNAME.match(username):
+        errors.append(
+            FieldError("username", "must be 2-63 lowercase letters, digits, '.', '_' or '-', starting with a letter")
+        )
+    if not display_name.strip():
+        errors.append(FieldError("display_name", "is required"))
+    if unit not in ref.units and not (external and unit in ref.partners):
+        errors.append(FieldError("unit", f"{unit!r} is not a unit code" + (" or partner code" if external else "")))
+    if not roles:
+        errors.append(FieldError("roles", "at least one role is required"))
+    for role in roles:
+        if role not in ref.roles:
+            errors.append(FieldError("roles", f"unknown role {role!r}; known: {', '.join(ref.roles)}"))
+    if password is not None and len(password) < MIN_PASSWORD:
+        errors.append(FieldError("password", f"must be at least {MIN_PASSWORD} characters"))
+    with db.writer.begin() as conn:
+        if conn.execute(select(users.c.id).where(users.c.username == username)).first():
+            errors.append(FieldError("username", f"{username!r} already exists"))
+        if errors:
+            raise ValidationFailed(errors)
+        conn.execute(
+            users.insert().values(
+                username=username,
+                display_name=display_name.strip(),
+                unit=unit,
+                roles=roles,
+                password_hash=_hasher.hash(password) if password else None,
+                created_at=now,
+                external=external,
+                failed_logins=0,
+                disabled=False,
+            )
+        )
+        _event(conn, now, by, Operation.USER_CREATED, "admin")
+    return Actor(
+        username=username, display_name=display_name.strip(), unit=unit, roles=frozenset(roles), external=external
+    )
+
+
+def set_password(db: Database, username: str, password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise ValidationFailed([FieldError("password", f"must be at least {MIN_PASSWORD} characters")])
+    with db.writer.begin() as conn:
+        conn.execute(update(users).where(users.c.username == username).values(password_hash=_hasher.hash(password)))
+
+
+def authenticate(db: Database, username: str, password: str, *, now: datetime, channel: str = "web") -> Actor:
+    """The account for these credentials, or LoginFailed (counted towards lockout, audited)."""
+    with db.writer.begin() as conn:
+        row = conn.execute(select(users).where(users.c.username == username)).first()
+        stored = row.password_hash if row is not None else None
+        try:
+            ok = _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
+        except (VerificationError, InvalidHashError):
+            ok = False
+        locked = row is not None and row.locked_until is not None and _aware(row.locked_until) > now
+        if row is None or not ok or locked or row.disabled:
+            if row is not None and not locked:
+                failures = row.failed_logins + 1
+                values: dict[str, object] = {"failed_logins": failures}
+                if failures >= LOCKOUT_AFTER:
+                    values = {"failed_logins": 0, "locked_until": now + LOCKOUT_FOR}
+                conn.execute(update(users).where(users.c.id == row.id).values(**values))
+            _event(conn, now, username[:100], Operation.LOGIN_FAILED, channel)
+            failed = True
+        else:
+            conn.execute(update(users).where(users.c.id == row.id).values(failed_logins=0, locked_until=None))
+            _event(conn, now, username, Operation.LOGIN, channel)
+            failed = False
+    if failed:
+        raise LoginFailed()
+    assert row is not None
+    return _actor(row)
+
+
+def _aware(value: datetime) -> datetime:
+    from datetime import UTC
+
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def start_session(db: Database, actor: Actor, *, now: datetime) -> Session:
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    with db.writer.begin() as conn:
+        user_id = conn.execute(select(users.c.id).where(users.c.username == actor.username)).scalar_one()
+        conn.execute(
+            sessions.insert().values(
+                id_hash=digest(token), user_id=user_id, csrf_token=csrf, created_at=now, expires_at=now + SESSION_FOR
+            )
+        )
+    return Session(token, csrf, actor)
+
+
+def session_for(db: Database, token: str, *, now: datetime) -> Session | None:
+    with db.reader.connect() as conn:
+        row = conn.execute(
+            select(users, sessions.c.csrf_token, sessions.c.expires_at, sessions.c.revoked_at)
+            .join(sessions, sessions.c.user_id == users.c.id)
+            .where(sessions.c.id_hash == digest(token))
+        ).first()
+    if row is None or row.revoked_at is not None or _aware(row.expires_at) <= now or row.disabled:
+        return None
+    return Session(token, row.csrf_token, _actor(row))
+
+
+def end_session(db: Database, token: str, *, now: datetime) -> None:
+    with db.writer.begin() as conn:
+        row = conn.execute(
+            select(users.c.username)
+            .join(sessions, sessions.c.user_id == users.c.id)
+            .where(sessions.c.id_hash == digest(token))
+        ).first()
+        conn.execute(update(sessions).where(sessions.c.id_hash == digest(token)).values(revoked_at=now))
+        if row is not None:
+            _event(conn, now, row.username, Operation.LOGOUT, "web")
+
+
+def issue_token(db: Database, actor: Actor, *, name: str, days: int, now: datetime, channel: str) -> str:
+    """A bearer token for the API, shown once; only its hash is kept. Expires after `days`."""
+    if not 1 <= days <= 365:
+        raise ValidationFailed([FieldError("days", "must be between 1 and 365")])
+    if not name.strip():
+        raise ValidationFailed([FieldError("name", "is required (say what the token is for)")])
+    token = "mx_" + secrets.token_urlsafe(32)
+    with db.writer.begin() as conn:
+        user_id = conn.execute(select(users.c.id).where(users.c.username == actor.username)).scalar_one()
+        conn.execute(
+            api_tokens.insert().values(
+                token_hash=digest(token),
+                user_id=user_id,
+                name=name.strip()[:100],
+                created_at=now,
+                expires_at=now + timedelta(days=days),
+            )
+        )
+        _event(conn, now, actor.username, Operation.TOKEN_ISSUED, channel)
+    return token
+
+
+def token_actor(db: Database, token: str, *, now: datetime) -> Actor | None:
+    with db.writer.begin() as conn:
+        row = conn.execute(
+            select(users, api_tokens.c.id.label("token_id"), api_tokens.c.expires_at, api_tokens.c.revoked_at)
+            .join(api_tokens, api_tokens.c.user_id == users.c.id)
+            .where(api_tokens.c.token_hash == digest(token))
+        ).first()
+        if row is None or row.revoked_at is not None or _aware(row.expires_at) <= now or row.disabled:
+            return None
+        conn.execute(update(api_tokens).where(api_tokens.c.id == row.token_id).values(last_used_at=now))
+    return _actor(row)
+
+
+def revoke_token(db: Database, token: str, *, now: datetime) -> bool:
+    with db.writer.begin() as conn:
+        result = conn.execute(
+            update(api_tokens)
+            .where(api_tokens.c.token_hash == digest(token), api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+    return bool(result.rowcount)
