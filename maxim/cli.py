@@ -14,6 +14,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from maxim.route.cli import app as route_app
+from maxim.route.cli import referrals_app, sop_app
 from maxim.settings import SETTINGS, Settings
 
 if TYPE_CHECKING:
@@ -34,6 +36,9 @@ token_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 audit_app = typer.Typer(help="The DPA 2018 s62 audit log (data-protection officers only).", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+app.add_typer(route_app, name="route")  # maxim route --dry-run FILE | --store FILE
+app.add_typer(sop_app, name="sop")  # maxim sop load FILE | show | versions
+app.add_typer(referrals_app, name="referrals")  # maxim referrals alerts
 console = Console(stderr=True)
 
 AsUser = Annotated[str, typer.Option("--as", help="Act as this user (audited).")]

@@ -26,6 +26,7 @@ from maxim.settings import Settings
 from maxim.store.access import DataAccess, Forbidden
 from maxim.store.engine import Database, connect
 from maxim.store.migrate import upgrade
+from maxim.web.api_workflow import make_router as workflow_router
 from maxim.web.auth import Auth, CsrfFailed, NotAuthenticated, TooManyAttempts, login_redirect, make_auth
 from maxim.web.views import entity_view, home_view, report_view
 
@@ -95,6 +96,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     Access = Annotated[DataAccess, Depends(access)]
     Authed = Annotated[Auth, Depends(authenticated)]
     app.state.get_access = access  # feature routers take the same dependency
+    app.include_router(workflow_router(access))
 
     def page(request: Request, template: str, data: dict[str, Any], auth: Auth, as_json: bool) -> Response:
         if as_json or _wants_json(request):
