@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -36,6 +37,10 @@ token_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 audit_app = typer.Typer(help="The DPA 2018 s62 audit log (data-protection officers only).", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+review_app = typer.Typer(help="MoPI review and retention: the unit's queue and review decisions.", no_args_is_help=True)
+app.add_typer(review_app, name="review")
+sar_app = typer.Typer(help="Subject access requests (data-protection officers only).", no_args_is_help=True)
+app.add_typer(sar_app, name="sar")
 app.add_typer(route_app, name="route")  # maxim route --dry-run FILE | --store FILE
 app.add_typer(sop_app, name="sop")  # maxim sop load FILE | show | versions
 app.add_typer(referrals_app, name="referrals")  # maxim referrals alerts
@@ -395,6 +400,101 @@ def audit_by_user(
         with access.db.reader.connect() as conn:
             rows = entries(conn, username=username, since=when)
     _print_entries(rows)
+
+
+def _date_option(value: str | None, name: str) -> date:
+    from datetime import UTC, datetime
+
+    if value is None:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        console.print(f"[red]{name}: not a date (YYYY-MM-DD): {value!r}[/red]")
+        raise typer.Exit(2) from exc
+
+
+@review_app.command("queue")
+def review_queue(
+    as_of: Annotated[str | None, typer.Option(help="Date the queue is for (default today).")] = None,
+    as_user: AsUser = "admin",
+) -> None:
+    """Reports of your unit due for MoPI review."""
+    from rich.table import Table
+
+    from maxim.store.retention import Retention
+
+    settings = Settings.from_env()
+    day = _date_option(as_of, "--as-of")
+    with _access(settings, as_user) as access:
+        rows = Retention(access).queue(day)
+    table = Table("due", "group", "originator", "reference", "title")
+    for row in rows:
+        table.add_row(str(row["review_due"]), row["mopi_group"], row["originator"], row["reference"], row["title"])
+    Console().print(table)
+    console.print(f"{len(rows)} reports due for review on {day}")
+
+
+@review_app.command("decide")
+def review_decide(
+    originator: Annotated[str, typer.Argument(help="Originating unit or partner code.")],
+    reference: Annotated[str, typer.Argument(help="The originator's reference.")],
+    decision: Annotated[str, typer.Option(help="retain or dispose.")],
+    reason: Annotated[str, typer.Option(help="Why: every decision records it.")],
+    as_of: Annotated[str | None, typer.Option(help="Review date (default today).")] = None,
+    as_user: AsUser = "admin",
+) -> None:
+    """Record a review: retain (next review set by the MoPI group) or dispose (statements erased)."""
+    from maxim.domain.errors import ValidationFailed
+    from maxim.store.access import Forbidden
+    from maxim.store.retention import Retention
+
+    settings = Settings.from_env()
+    day = _date_option(as_of, "--as-of")
+    with _access(settings, as_user) as access:
+        try:
+            outcome = Retention(access).decide(originator, reference, decision=decision, reason=reason, as_of=day)
+        except (ValidationFailed, Forbidden) as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from exc
+    if outcome.decision == "retain":
+        console.print(f"retained; next review {outcome.next_review}")
+    else:
+        console.print(f"disposed; {outcome.erased_statements} statements erased, tombstone kept")
+
+
+@sar_app.command("export")
+def sar_export(
+    entity: Annotated[list[str], typer.Option(help="Entity id of the person; repeat for each mention.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="JSON file for the data subject's copy.")],
+    withhold: Annotated[
+        list[str] | None, typer.Option(help="REPORT_ID=GROUND to withhold under DPA 2018 s45(4); repeatable.")
+    ] = None,
+    as_user: AsUser = "admin",
+) -> None:
+    """Everything held about a person, minus what is withheld; the officer's record goes beside it."""
+    from maxim.domain.errors import ValidationFailed
+    from maxim.store.access import Forbidden
+    from maxim.store.retention import Retention
+
+    pairs = {}
+    for item in withhold or []:
+        report_id, _, ground = item.partition("=")
+        if not ground:
+            console.print(f"[red]--withhold: expected REPORT_ID=GROUND, got {item!r}[/red]")
+            raise typer.Exit(2)
+        pairs[report_id] = ground
+    settings = Settings.from_env()
+    with _access(settings, as_user, channel="export") as access:
+        try:
+            copy, record = Retention(access).subject_access(entity, pairs)
+        except (ValidationFailed, Forbidden) as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from exc
+    output.write_text(json.dumps(copy, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    officer = output.with_name(output.stem + ".officer.json")
+    officer.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    console.print(f"subject's copy: {output}; officer's record of withholding: {officer}")
 
 
 @export_app.command("statements")

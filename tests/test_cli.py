@@ -74,3 +74,41 @@ def test_acting_as_an_unknown_user_is_refused(database_url: str, tmp_path: Path)
     result = runner.invoke(app, ["export", "statements", "--as", "mallory"], env=env)
     assert result.exit_code == 2
     assert "no user 'mallory'" in result.output
+
+
+def test_audit_review_and_sar_commands(database_url: str, tmp_path: Path) -> None:
+    env = {"MAXIM_DATABASE_URL": database_url, "MAXIM_DATA_DIR": str(tmp_path)}
+    runner.invoke(app, ["init"], env=env)
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text(json.dumps(report(themes=["MONEY_LAUNDERING"])) + "\n")
+    assert runner.invoke(app, ["ingest", str(batch), "--workers", "1"], env=env).exit_code == 0
+    verified = runner.invoke(app, ["audit", "verify"], env=env)
+    assert verified.exit_code == 0 and "audit chain holds" in verified.output
+    assert "COLLECTION" in runner.invoke(app, ["audit", "by-user", "admin", "--since", "2020-01-01"], env=env).output
+    created = runner.invoke(
+        app, ["user", "add", "bo", "--unit", "BOCU-LAMBETH", "--role", "supervisor", "--name", "Bo"], env=env
+    )
+    assert created.exit_code == 0 and "password (shown once)" in created.output
+    queue = runner.invoke(app, ["review", "queue", "--as", "bo", "--as-of", "2031-06-01"], env=env)
+    assert "LAM/2025/000001" in queue.output and "1 reports due" in queue.output
+    decided = runner.invoke(
+        app,
+        [
+            "review",
+            "decide",
+            "BOCU-LAMBETH",
+            "LAM/2025/000001",
+            "--decision",
+            "dispose",
+            "--reason",
+            "Not needed",
+            "--as",
+            "bo",
+        ],
+        env=env,
+    )
+    assert decided.exit_code == 0 and "disposed" in decided.output
+    refused = runner.invoke(app, ["audit", "verify", "--as", "bo"], env=env)
+    assert refused.exit_code == 2 and "needs the role data_protection_officer" in refused.output
+    sar = runner.invoke(app, ["sar", "export", "--entity", "nobody", "-o", str(tmp_path / "sar.json")], env=env)
+    assert sar.exit_code == 0 and json.loads((tmp_path / "sar.json").read_text())["what_we_hold"] == []

@@ -19,6 +19,7 @@ from followthemoney.types import registry
 
 from maxim.domain import ids
 from maxim.domain.identifiers import kind_for, normalise
+from maxim.domain.mopi import load_mopi
 from maxim.extract.text import find_identifiers
 from maxim.intake.parse import EntityInput, ReportInput
 
@@ -187,6 +188,8 @@ def build_record(report: ReportInput, *, received_by: str, now: datetime) -> Rep
         if e.role is not None
     ]
     g = report.grading
+    mopi = load_mopi()
+    group = mopi.group_for(report.themes)
     row = {
         "id": report_id,
         "originator": report.originator,
@@ -209,6 +212,10 @@ def build_record(report: ReportInput, *, received_by: str, now: datetime) -> Rep
         "text": report.text,
         "created_at": now,
         "created_by": received_by,
+        # The clear period runs from when the intelligence came to notice.
+        "mopi_group": group,
+        "review_due": mopi.review_due(group, report.received_at.date()),
+        "disposed_at": None,
     }
     grantees = [{"report_id": report_id, "grantee": g} for g in report.share_with]
     return ReportRecord(report=row, entities=entities, statements=statements, subjects=subjects, grantees=grantees)

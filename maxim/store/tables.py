@@ -100,6 +100,9 @@ reports = Table(
     Column("text", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("created_by", String(100), nullable=False),
+    Column("mopi_group", String(2), nullable=False, server_default="3"),
+    Column("review_due", Date, nullable=False, server_default="2000-01-01"),
+    Column("disposed_at", DateTime(timezone=True)),
     UniqueConstraint("originator", "reference", "version"),
     UniqueConstraint("originator", "reference", "content_hash"),
     Index(None, "received_at"),
@@ -151,6 +154,21 @@ report_subjects = Table(
     Column("category", String(20), nullable=False),
     Column("detail", Text),
     Index(None, "entity_id"),
+)
+
+# MoPI reviews (DOMAIN.md §3.2): every decision is kept, with who made it and why.
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("originator", String(50), nullable=False),
+    Column("reference", String(200), nullable=False),
+    Column("decision", String(10), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("decided_by", String(100), nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("next_review", Date),
+    Index(None, "originator", "reference"),
 )
 
 audit_log = Table(
