@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 import psycopg
-from sqlalchemy import ColumnElement, Connection, Select, Table, func, select, true, tuple_, update
+from sqlalchemy import ColumnElement, Connection, Select, Table, func, select, text, true, tuple_, update
 from sqlalchemy.exc import DBAPIError
 
 from maxim.intake.statements import ReportRecord
@@ -46,6 +46,10 @@ class AccessPolicy:
     def report_filter(self, actor: Actor) -> ColumnElement[bool]:
         """Which rows of `reports` the actor may see."""
         return true()
+
+    def sees_victims(self, actor: Actor) -> bool:
+        """Whether the actor sees victim details in every report (not only their own unit's)."""
+        return True
 
     def statement_filter(self, actor: Actor) -> ColumnElement[bool]:
         """Which rows of `statements` (joined to their report) the actor may see."""
@@ -234,6 +238,28 @@ class DataAccess:
 
     # -- reads --------------------------------------------------------------------------
 
+    def _read_scope(self, conn: Connection) -> Connection:
+        """On PostgreSQL, read as `maxim_reader` so row-level security applies the same rules again.
+
+        The settings are transaction-local (`SET LOCAL`, `set_config(..., true)`), so they end
+        with the transaction and never leak to the next user of the pooled connection.
+        """
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET LOCAL ROLE maxim_reader")
+            conn.execute(
+                text(
+                    "SELECT set_config('maxim.unit', :unit, true), set_config('maxim.grantees', :grantees, true), "
+                    "set_config('maxim.victims', :victims, true), set_config('maxim.external', :external, true)"
+                ),
+                {
+                    "unit": self.actor.unit,
+                    "grantees": ",".join([self.actor.unit, *sorted(self.actor.roles)]),
+                    "victims": "true" if self.policy.sees_victims(self.actor) else "false",
+                    "external": "true" if self.actor.external else "false",
+                },
+            ).all()
+        return conn
+
     def _consulted(
         self,
         conn: Connection,
@@ -276,6 +302,7 @@ class DataAccess:
             .offset(offset)
         )
         with self.db.writer.begin() as conn:
+            self._read_scope(conn)
             rows = [dict(r._mapping) for r in conn.execute(query)]
             self._consulted(conn, "report", [r["id"] for r in rows])
         return rows
@@ -285,11 +312,13 @@ class DataAccess:
             select(func.count()).select_from(reports).where(reports.c.is_current, self.policy.report_filter(self.actor))
         )
         with self.db.reader.connect() as conn:
+            self._read_scope(conn)
             return int(conn.execute(query).scalar_one())
 
     def report(self, report_id: str) -> dict[str, Any] | None:
         """One report version with its statements and subjects, or None if absent or not visible."""
         with self.db.writer.begin() as conn:
+            self._read_scope(conn)
             row = conn.execute(
                 select(reports).where(reports.c.id == report_id, self.policy.report_filter(self.actor))
             ).first()
@@ -353,6 +382,7 @@ class DataAccess:
             .order_by(statements.c.prop, statements.c.value)
         )
         with self.db.writer.begin() as conn:
+            self._read_scope(conn)
             facts = [dict(s._mapping) for s in conn.execute(query)]
             if not facts:  # nothing visible: indistinguishable from an entity that does not exist
                 return None
@@ -425,6 +455,7 @@ class DataAccess:
         with self.db.writer.begin() as conn:
             self._consulted(conn, "export", ["statements"], justification="bulk export")
         with self.db.reader.connect() as conn:
+            self._read_scope(conn)
             result = conn.execution_options(yield_per=batch).execute(query)
             for row in result:
                 yield dict(row._mapping)
@@ -434,6 +465,7 @@ class DataAccess:
         visible = select(reports.c.id).where(reports.c.is_current, self.policy.report_filter(self.actor))
         facts = self.visible_statements(statements.c.entity_id).subquery()
         with self.db.reader.connect() as conn:
+            self._read_scope(conn)
             n_reports = conn.execute(select(func.count()).select_from(visible.subquery())).scalar_one()
             n_statements = conn.execute(select(func.count()).select_from(facts)).scalar_one()
             n_entities = conn.execute(select(func.count(func.distinct(facts.c.entity_id)))).scalar_one()

@@ -48,8 +48,9 @@ def test_the_unit_review_queue_and_a_retain_decision(db: Database, access: DataA
     [due] = retention.queue(date(2031, 5, 1))
     assert due["reference"] == "T/1"
     assert Retention(access).queue(date(2040, 1, 1)) == []  # another unit's queue
-    outcome = retention.decide("BOCU-LAMBETH", "T/1", decision="retain", reason="Linked to a live operation",
-                               as_of=date(2031, 5, 2))
+    outcome = retention.decide(
+        "BOCU-LAMBETH", "T/1", decision="retain", reason="Linked to a live operation", as_of=date(2031, 5, 2)
+    )
     assert (outcome.decision, outcome.next_review) == ("retain", date(2037, 5, 2))
     assert retention.queue(date(2036, 1, 1)) == []
     with db.reader.connect() as conn:
@@ -57,22 +58,27 @@ def test_the_unit_review_queue_and_a_retain_decision(db: Database, access: DataA
     assert (row.decision, row.reason, row.decided_by) == ("retain", "Linked to a live operation", "sup")
 
 
-def test_disposal_erases_every_version_and_leaves_a_tombstone(db: Database, access: DataAccess,
-                                                             make_user: UserFactory) -> None:
+def test_disposal_erases_every_version_and_leaves_a_tombstone(
+    db: Database, access: DataAccess, make_user: UserFactory
+) -> None:
     entities = [person("p1", "Disposable Testperson", phone=["07700 900444"])]
     first = submit(access, report(reference="D/1", entities=entities, title="About Disposable Testperson"))
     second = submit(access, report(reference="D/1", entities=entities, text="corrected"))
     person_id = access.report(second)["subjects"][0]["entity_id"]  # type: ignore[index]
     retention = reviewer(db, make_user)
-    outcome = retention.decide("BOCU-LAMBETH", "D/1", decision="dispose", reason="No longer necessary",
-                               as_of=date(2031, 6, 1))
+    outcome = retention.decide(
+        "BOCU-LAMBETH", "D/1", decision="dispose", reason="No longer necessary", as_of=date(2031, 6, 1)
+    )
     assert outcome.erased_statements > 0
     assert access.entity(person_id) is None
     tombstone = access.report(first)
     assert tombstone is not None and tombstone["title"] == DISPOSED and tombstone["statements"] == []
     with db.reader.connect() as conn:
-        dump = "\n".join(str(tuple(r)) for t in ("reports", "entities", "statements", "report_subjects")
-                         for r in conn.execute(text(f"SELECT * FROM {t}")))
+        dump = "\n".join(
+            str(tuple(r))
+            for t in ("reports", "entities", "statements", "report_subjects")
+            for r in conn.execute(text(f"SELECT * FROM {t}"))
+        )
         erasures = conn.execute(select(audit_log).where(audit_log.c.operation == "ERASURE")).all()
         assert verify(conn)[1] is None
     assert "Disposable Testperson" not in dump and "+447700900444" not in dump
@@ -87,7 +93,8 @@ def test_reviews_need_a_reviewer_and_a_reason(db: Database, access: DataAccess, 
     analyst, _ = make_user("ann", "BOCU-LAMBETH", "analyst")
     with pytest.raises(Forbidden):
         Retention(DataAccess(db, analyst, channel="test")).decide(
-            "BOCU-LAMBETH", "R/1", decision="retain", reason="x", as_of=date(2031, 1, 1))
+            "BOCU-LAMBETH", "R/1", decision="retain", reason="x", as_of=date(2031, 1, 1)
+        )
     with pytest.raises(ValidationFailed) as info:
         reviewer(db, make_user).decide("BOCU-LAMBETH", "R/1", decision="keep", reason=" ", as_of=date(2031, 1, 1))
     assert [str(e) for e in info.value.errors] == [
@@ -96,8 +103,9 @@ def test_reviews_need_a_reviewer_and_a_reason(db: Database, access: DataAccess, 
     ]
 
 
-def test_subject_access_gathers_everything_but_what_is_withheld(db: Database, access: DataAccess,
-                                                                make_user: UserFactory) -> None:
+def test_subject_access_gathers_everything_but_what_is_withheld(
+    db: Database, access: DataAccess, make_user: UserFactory
+) -> None:
     entities = [person("p1", "Subject Testperson", phone=["07700 900555"])]
     open_id = submit(access, report(reference="S/1", entities=entities))
     hidden_id = submit(access, c_coded(reference="S/2", entities=entities, share_with=["CO14"]))
