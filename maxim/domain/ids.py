@@ -12,7 +12,8 @@ _SEP = "\x1f"
 
 
 def _digest(*parts: str) -> str:
-    return hashlib.sha1(_SEP.join(parts).encode("utf-8")).hexdigest()
+    # An identifier, not a security control: SHA-1 is stable and short enough here.
+    return hashlib.sha1(_SEP.join(parts).encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
 def mention_id(originator: str, reference: str, local_id: str) -> str:
