@@ -171,7 +171,7 @@ def _entity(raw: Any, i: int, ref: Reference, errors: list[FieldError]) -> Entit
     role = raw.get("role")
     role_detail = raw.get("role_detail")
     if schema.is_a("Person"):
-        if role not in ref.data_subject_categories:
+        if not isinstance(role, str) or role not in ref.data_subject_categories:
             errors.append(
                 FieldError(
                     f"{where}.role",
@@ -277,7 +277,7 @@ def parse_report(raw: Any, ref: Reference) -> ReportInput:
         if key not in FIELDS:
             errors.append(FieldError(str(key), "unknown field; see docs/intake-format.md"))
     kind = raw.get("kind")
-    if kind not in ref.report_kinds:
+    if not isinstance(kind, str) or kind not in ref.report_kinds:
         errors.append(FieldError("kind", f"must be {one_of(ref.report_kinds)}, got {kind!r}"))
     originator = raw.get("originator")
     if not isinstance(originator, str) or ref.originator_name(originator) is None:

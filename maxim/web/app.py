@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from maxim.domain.errors import FieldError, ValidationFailed
@@ -28,6 +29,7 @@ from maxim.store.engine import Database, connect
 from maxim.store.migrate import upgrade
 from maxim.web.api_workflow import make_router as workflow_router
 from maxim.web.auth import Auth, CsrfFailed, NotAuthenticated, TooManyAttempts, login_redirect, make_auth
+from maxim.web.pages import make_router as pages_router
 from maxim.web.views import entity_view, home_view, report_view
 
 HERE = Path(__file__).parent
@@ -105,6 +107,8 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
             request, template, {"data": data, "actor": auth.actor, "csrf_token": auth.csrf_token}
         )
 
+    app.include_router(pages_router(access, authenticated, templates, page, ref))  # before /reports/{id}
+
     def error_response(request: Request, status: int, title: str, errors: list[FieldError] | None = None) -> Response:
         if _wants_json(request):
             headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
@@ -144,6 +148,14 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     @app.exception_handler(TooManyAttempts)
     async def _slow_down(request: Request, exc: TooManyAttempts) -> Response:
         return error_response(request, 429, "Too many attempts; wait a minute and try again")
+
+    @app.exception_handler(OperationalError)
+    async def _database_down(request: Request, exc: OperationalError) -> Response:
+        # The connection pool checks connections before use, so once the database is back the
+        # next request succeeds without restarting the app.
+        response = error_response(request, 503, "The database is unavailable; try again shortly")
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
