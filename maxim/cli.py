@@ -44,7 +44,7 @@ app.add_typer(sar_app, name="sar")
 app.add_typer(route_app, name="route")  # maxim route --dry-run FILE | --store FILE
 app.add_typer(sop_app, name="sop")  # maxim sop load FILE | show | versions
 app.add_typer(referrals_app, name="referrals")  # maxim referrals alerts
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # messages stay on one line, for logs and greps
 
 AsUser = Annotated[str, typer.Option("--as", help="Act as this user (audited).")]
 
@@ -495,6 +495,48 @@ def sar_export(
     officer = output.with_name(output.stem + ".officer.json")
     officer.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     console.print(f"subject's copy: {output}; officer's record of withholding: {officer}")
+
+
+@app.command("backup")
+def backup_command(path: Annotated[Path, typer.Argument(help="Backup file to write.")]) -> None:
+    """A consistent snapshot of the database (SQLite online backup; PostgreSQL pg_dump), safe while serving."""
+    from maxim.store.backup import BackupFailed, backup
+
+    settings = Settings.from_env()
+    with _database(settings) as db:
+        try:
+            backup(db, path)
+        except BackupFailed as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from exc
+    console.print(f"backup written to {path}")
+
+
+@app.command("restore")
+def restore_command(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Backup file to restore.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: the database's contents are replaced.")] = False,
+) -> None:
+    """Replace the database with a backup, then verify the audit chain. Stop `maxim serve` first."""
+    from maxim.store.audit import verify
+    from maxim.store.backup import BackupFailed, restore
+
+    if not yes:
+        console.print("[red]restore replaces everything in the database: add --yes to confirm[/red]")
+        raise typer.Exit(2)
+    settings = Settings.from_env()
+    with _database(settings) as db:
+        try:
+            restore(db, path)
+        except BackupFailed as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from exc
+        with db.reader.connect() as conn:
+            checked, broken = verify(conn)
+    if broken is not None:
+        console.print(f"[red]restored, but the audit chain is broken at entry {broken.entry_id}: {broken.reason}[/red]")
+        raise typer.Exit(1)
+    console.print(f"restored from {path}; audit chain holds ({checked} entries)")
 
 
 @export_app.command("statements")
