@@ -15,6 +15,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from maxim.resolve.cli import app as resolve_app
+from maxim.resolve.cli import export_resolution
 from maxim.route.cli import app as route_app
 from maxim.route.cli import referrals_app, sop_app
 from maxim.settings import SETTINGS, Settings
@@ -41,6 +43,8 @@ review_app = typer.Typer(help="MoPI review and retention: the unit's queue and r
 app.add_typer(review_app, name="review")
 sar_app = typer.Typer(help="Subject access requests (data-protection officers only).", no_args_is_help=True)
 app.add_typer(sar_app, name="sar")
+app.add_typer(resolve_app, name="resolve")
+export_app.command("resolution")(export_resolution)
 app.add_typer(route_app, name="route")  # maxim route --dry-run FILE | --store FILE
 app.add_typer(sop_app, name="sop")  # maxim sop load FILE | show | versions
 app.add_typer(referrals_app, name="referrals")  # maxim referrals alerts

@@ -23,10 +23,12 @@ from maxim.domain.errors import FieldError, ValidationFailed
 from maxim.intake.parse import parse_report
 from maxim.intake.statements import build_record
 from maxim.reference import Reference, load_reference
+from maxim.resolve.realtime import candidates_for
 from maxim.settings import Settings
 from maxim.store.access import DataAccess, Forbidden
 from maxim.store.engine import Database, connect
 from maxim.store.migrate import upgrade
+from maxim.web.api_resolution import make_router as resolution_router
 from maxim.web.api_workflow import make_router as workflow_router
 from maxim.web.auth import Auth, CsrfFailed, NotAuthenticated, TooManyAttempts, login_redirect, make_auth
 from maxim.web.views import entity_view, home_view, report_view
@@ -98,6 +100,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     Authed = Annotated[Auth, Depends(authenticated)]
     app.state.get_access = access  # feature routers take the same dependency
     app.include_router(workflow_router(access))
+    app.include_router(resolution_router(access))
 
     def page(request: Request, template: str, data: dict[str, Any], auth: Auth, as_json: bool) -> Response:
         if as_json or _wants_json(request):
@@ -211,6 +214,8 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
             "grading": report.grading.label,
             "statements": len(record.statements),
             "extracted": extracted,
+            # Who we may already know: each person named, against the resolved index, explained.
+            "candidates": [c.as_dict() for c in candidates_for(data, record)],
             "links": {"self": f"/api/reports/{result.report_id}", "page": f"/reports/{result.report_id}"},
         }
 

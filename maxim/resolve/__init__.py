@@ -1,0 +1,1 @@
+"""Entity resolution: Person mentions into canonical entities, explained, under analyst judgements."""

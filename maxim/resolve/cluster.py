@@ -1,0 +1,148 @@
+"""From scored pairs and analyst judgements to clusters. Pure.
+
+Judgements come first: every current "same" joins its pair, every current "not same" forbids
+its pair ever ending in one cluster. Model pairs are then taken strongest first; two clusters
+join only if no "not same" judgement and no hard contradiction (two full dates of birth that
+are not a slip of each other, or different genders) spans them, so a chain of plausible links
+cannot drag two people together. Deterministic for the same input, whatever its order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import jellyfish
+
+from maxim.resolve.features import MentionFeatures
+
+
+def canonical_id(members: Iterable[str]) -> str:
+    """A cluster's id: stable while its lowest member id stays in it."""
+    return "n" + hashlib.sha1(min(members).encode("utf-8"), usedforsecurity=False).hexdigest()[:32]
+
+
+def dobs_compatible(x: str, y: str) -> bool:
+    """Two full dates of birth that could be the same person's (equal, a slip, or a claimed year)."""
+    if x == y:
+        return True
+    if x[:4] == y[:4] and x[5:7] == y[8:10] and x[8:10] == y[5:7]:
+        return True
+    if x[5:] == y[5:]:
+        return True  # age-disputed: the same birthday with a claimed year
+    return jellyfish.levenshtein_distance(x, y) <= 1
+
+
+@dataclass
+class _Group:
+    members: list[str]
+    dobs: set[str] = field(default_factory=set)
+    genders: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    mention_id: str
+    canonical_id: str
+    match_probability: float | None  # strongest link into its cluster; None when alone
+    origin: str  # "model", "judgement" or "unresolved"
+    note: str | None = None
+
+
+class Clusterer:
+    def __init__(self, features: Mapping[str, MentionFeatures]) -> None:
+        self.features = features
+        self.parent: dict[str, str] = {}
+        self.groups: dict[str, _Group] = {}
+        for mid, f in features.items():
+            self.parent[mid] = mid
+            g = _Group([mid])
+            if f.dob and len(f.dob) == 10:
+                g.dobs.add(f.dob)
+            if f.gender:
+                g.genders.add(f.gender)
+            self.groups[mid] = g
+        self.forbidden: dict[str, set[str]] = {}
+
+    def find(self, x: str) -> str:
+        root = x
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[x] != root:
+            self.parent[x], x = root, self.parent[x]
+        return root
+
+    def _conflict(self, ra: str, rb: str, *, hard: bool) -> bool:
+        a, b = self.groups[ra], self.groups[rb]
+        if self.forbidden:
+            small, big = (a, b) if len(a.members) < len(b.members) else (b, a)
+            big_set = set(big.members)
+            for m in small.members:
+                if self.forbidden.get(m, set()) & big_set:
+                    return True
+        if not hard:
+            return False
+        if len(a.genders | b.genders) > 1 and a.genders and b.genders and a.genders != b.genders:
+            return True
+        return any(not dobs_compatible(x, y) for x in a.dobs for y in b.dobs)
+
+    def union(self, x: str, y: str, *, hard: bool) -> bool:
+        ra, rb = self.find(x), self.find(y)
+        if ra == rb:
+            return True
+        if self._conflict(ra, rb, hard=hard):
+            return False
+        a, b = self.groups[ra], self.groups[rb]
+        if len(a.members) < len(b.members):
+            ra, rb, a, b = rb, ra, b, a
+        self.parent[rb] = ra
+        a.members.extend(b.members)
+        a.dobs |= b.dobs
+        a.genders |= b.genders
+        del self.groups[rb]
+        return True
+
+
+def cluster(
+    features: Mapping[str, MentionFeatures],
+    edges: Sequence[tuple[str, str, float]],
+    *,
+    threshold: float,
+    same: Sequence[tuple[str, str]] = (),
+    not_same: Sequence[tuple[str, str]] = (),
+) -> list[Assignment]:
+    """Every mention's cluster. Mentions with too little to compare stay alone, said so."""
+    c = Clusterer(features)
+    for a, b in not_same:
+        if a in features and b in features:
+            c.forbidden.setdefault(a, set()).add(b)
+            c.forbidden.setdefault(b, set()).add(a)
+    judged: set[str] = set()
+    for a, b in sorted(same):
+        if a in features and b in features and c.union(a, b, hard=False):
+            judged.update((a, b))
+    best: dict[str, float] = {}
+    strong = [e for e in edges if e[2] >= threshold]
+    for a, b, p in sorted(strong, key=lambda e: (-e[2], e[0], e[1])):
+        if a not in features or b not in features:
+            continue
+        if not (features[a].comparable and features[b].comparable):
+            continue
+        if c.union(a, b, hard=True):
+            best[a] = max(best.get(a, 0.0), p)
+            best[b] = max(best.get(b, 0.0), p)
+    out = []
+    for group in c.groups.values():
+        cid = canonical_id(group.members)
+        alone = len(group.members) == 1
+        for m in sorted(group.members):
+            f = features[m]
+            if alone and not f.comparable:
+                out.append(Assignment(m, cid, None, "unresolved", f.why_unresolved))
+            elif m in judged:
+                out.append(Assignment(m, cid, 1.0, "judgement"))
+            else:
+                out.append(Assignment(m, cid, None if alone else best.get(m), "model"))
+    out.sort(key=lambda x: x.mention_id)
+    return out
