@@ -109,7 +109,6 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
             request, template, {"data": data, "actor": auth.actor, "csrf_token": auth.csrf_token}
         )
 
-
     def error_response(request: Request, status: int, title: str, errors: list[FieldError] | None = None) -> Response:
         if _wants_json(request):
             headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
