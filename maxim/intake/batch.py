@@ -126,7 +126,12 @@ def _prepared(chunks: Iterator[list[Row]], username: str, ref: Reference, worker
         for chunk in chunks:
             yield prepare(chunk, username, ref)
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+    # forkserver, not fork: a forked worker would inherit the parent's database socket and the
+    # write ends of its pipes, so if the parent were killed the workers would live on and keep
+    # its transaction (and locks) open on the server.
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["maxim.intake.batch"])
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pending: deque[Future[list[Prepared]]] = deque()
         for chunk in chunks:
             pending.append(pool.submit(prepare, chunk, username, ref))
