@@ -20,6 +20,7 @@ from maxim.resolve.cli import export_resolution
 from maxim.route.cli import app as route_app
 from maxim.route.cli import referrals_app, sop_app
 from maxim.settings import SETTINGS, Settings
+from maxim.share.cli import export_ftm, import_app, share_app
 
 if TYPE_CHECKING:
     from maxim.store.access import DataAccess
@@ -44,6 +45,9 @@ app.add_typer(review_app, name="review")
 sar_app = typer.Typer(help="Subject access requests (data-protection officers only).", no_args_is_help=True)
 app.add_typer(sar_app, name="sar")
 app.add_typer(resolve_app, name="resolve")
+app.add_typer(share_app, name="share")  # maxim share package|consult|release-victim|withdraw|ack|show
+app.add_typer(import_app, name="import")  # maxim import ftm|package|table|htcds|sar
+export_app.command("ftm")(export_ftm)
 export_app.command("resolution")(export_resolution)
 app.add_typer(route_app, name="route")  # maxim route --dry-run FILE | --store FILE
 app.add_typer(sop_app, name="sop")  # maxim sop load FILE | show | versions

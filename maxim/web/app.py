@@ -29,6 +29,7 @@ from maxim.store.access import DataAccess, Forbidden
 from maxim.store.engine import Database, connect
 from maxim.store.migrate import upgrade
 from maxim.web.api_resolution import make_router as resolution_router
+from maxim.web.api_share import make_router as share_router
 from maxim.web.api_workflow import make_router as workflow_router
 from maxim.web.auth import Auth, CsrfFailed, NotAuthenticated, TooManyAttempts, login_redirect, make_auth
 from maxim.web.views import entity_view, home_view, report_view
@@ -101,6 +102,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     app.state.get_access = access  # feature routers take the same dependency
     app.include_router(workflow_router(access))
     app.include_router(resolution_router(access))
+    app.include_router(share_router(access))
 
     def page(request: Request, template: str, data: dict[str, Any], auth: Auth, as_json: bool) -> Response:
         if as_json or _wants_json(request):
