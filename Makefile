@@ -1,7 +1,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint typecheck bench clean
+.PHONY: install demo test lint typecheck bench prove clean frontend browser
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -26,8 +26,38 @@ typecheck: install
 test: lint typecheck
 	$(BIN)/pytest
 
+# Every benchmark at full size (long: an hour or more on 2 cores), then the figures table.
 bench: install
-	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/ingest.py --reports 100000
+	$(BIN)/python bench/resolve_quality.py
+	$(BIN)/python bench/resolve_scale.py
+	$(BIN)/python bench/table.py
+
+# Faults at full size: 20 kill -9 crashes of the ingest, longer fuzzing, database loss, backup round trip.
+prove: install
+	MAXIM_CRASH_KILLS=20 $(BIN)/pytest tests/faults -q
+	$(BIN)/python bench/pages.py
+
+# The browser suite alone (Playwright driving Debian's /usr/bin/chromium; axe-core on every page)
+browser: install
+	$(BIN)/pytest tests/browser -q
+
+# Re-vendor GOV.UK Frontend, HTMX and Cytoscape.js from package-lock.json into maxim/web/static
+# (built files only; node_modules stays in a temporary directory and is never committed).
+STATIC := maxim/web/static
+frontend:
+	rm -rf build/frontend && mkdir -p build/frontend
+	cp package.json package-lock.json build/frontend/
+	cd build/frontend && npm ci --no-audit --no-fund
+	rm -rf $(STATIC)/govuk $(STATIC)/htmx $(STATIC)/cytoscape
+	mkdir -p $(STATIC)/govuk $(STATIC)/htmx $(STATIC)/cytoscape
+	# GDS Transport is licensed for GOV.UK services only: drop its @font-face rules (Arial is the fallback).
+	sed -E 's/@font-face\{[^}]*\}//g' build/frontend/node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css \
+		> $(STATIC)/govuk/govuk-frontend.min.css
+	cp build/frontend/node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(STATIC)/govuk/
+	cp build/frontend/node_modules/govuk-frontend/package.json $(STATIC)/govuk/package.json
+	cp build/frontend/node_modules/htmx.org/dist/htmx.min.js build/frontend/node_modules/htmx.org/LICENSE $(STATIC)/htmx/
+	cp build/frontend/node_modules/cytoscape/dist/cytoscape.min.js build/frontend/node_modules/cytoscape/LICENSE $(STATIC)/cytoscape/
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -9,7 +9,10 @@ reasons, as JSONL) that can be corrected and fed back in.
 from __future__ import annotations
 
 import csv
+import ctypes
 import json
+import signal
+import sys
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -120,6 +123,13 @@ def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
         yield chunk
 
 
+def die_with_parent() -> None:
+    """Have Linux kill this process when its parent dies (prctl PR_SET_PDEATHSIG); elsewhere a no-op."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+
+
 def _prepared(chunks: Iterator[list[Row]], username: str, ref: Reference, workers: int) -> Iterator[list[Prepared]]:
     """Prepared chunks in file order; with workers > 1, parsed in other processes, a few chunks ahead."""
     if workers <= 1:
@@ -130,8 +140,8 @@ def _prepared(chunks: Iterator[list[Row]], username: str, ref: Reference, worker
     # write ends of its pipes, so if the parent were killed the workers would live on and keep
     # its transaction (and locks) open on the server.
     context = get_context("forkserver")
-    context.set_forkserver_preload(["maxim.intake.batch"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    context.set_forkserver_preload(["maxim.intake.forkserver_init"])
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with_parent) as pool:
         pending: deque[Future[list[Prepared]]] = deque()
         for chunk in chunks:
             pending.append(pool.submit(prepare, chunk, username, ref))
