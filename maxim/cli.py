@@ -15,6 +15,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from maxim.network.cli import app as networks_app
+from maxim.network.cli import export_network
 from maxim.resolve.cli import app as resolve_app
 from maxim.resolve.cli import export_resolution
 from maxim.route.cli import app as route_app
@@ -45,6 +47,8 @@ app.add_typer(review_app, name="review")
 sar_app = typer.Typer(help="Subject access requests (data-protection officers only).", no_args_is_help=True)
 app.add_typer(sar_app, name="sar")
 app.add_typer(resolve_app, name="resolve")
+app.add_typer(networks_app, name="networks")  # maxim networks [--top N] [--as USER]
+export_app.command("network")(export_network)  # maxim export network ID --format graphml|gexf --output FILE
 app.add_typer(share_app, name="share")  # maxim share package|consult|release-victim|withdraw|ack|show
 app.add_typer(import_app, name="import")  # maxim import ftm|package|table|htcds|sar
 export_app.command("ftm")(export_ftm)
@@ -127,6 +131,7 @@ def ingest(
 ) -> None:
     """Ingest a batch of reports. Good rows are kept; rejected rows go to a rejects file with reasons."""
     from maxim.intake.batch import ingest_file
+    from maxim.network.deconflict import check_deconfliction
     from maxim.reference import load_reference
 
     settings = Settings.from_env()
@@ -144,6 +149,7 @@ def ingest(
                 rejects_path=rejects,
                 progress=lambda n: progress.advance(task, n),
                 workers=workers,
+                after_store=lambda report_id: check_deconfliction(access, report_id),
             )
         except ValueError as exc:
             console.print(f"[red]{exc}[/red]")

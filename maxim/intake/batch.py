@@ -160,6 +160,7 @@ def ingest_file(
     progress: Callable[[int], None] | None = None,
     chunk: int = CHUNK,
     workers: int = 1,
+    after_store: Callable[[str], object] | None = None,
 ) -> BatchSummary:
     """Ingest one batch file through the data-access layer; returns what happened to every row.
 
@@ -178,6 +179,8 @@ def ingest_file(
                     summary.unchanged += 1
                     continue
                 stored.add(result.report_id)
+                if after_store is not None:  # later stages (deconfliction) hear of each new report
+                    after_store(result.report_id)
                 if result.outcome == Outcome.CREATED:
                     summary.created += 1
                 else:

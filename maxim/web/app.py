@@ -22,12 +22,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from maxim.domain.errors import FieldError, ValidationFailed
 from maxim.intake.parse import parse_report
 from maxim.intake.statements import build_record
+from maxim.network.deconflict import check_deconfliction
 from maxim.reference import Reference, load_reference
 from maxim.resolve.realtime import candidates_for
 from maxim.settings import Settings
-from maxim.store.access import DataAccess, Forbidden
+from maxim.store.access import DataAccess, Forbidden, Outcome
 from maxim.store.engine import Database, connect
 from maxim.store.migrate import upgrade
+from maxim.web.api_network import make_router as network_router
 from maxim.web.api_resolution import make_router as resolution_router
 from maxim.web.api_share import make_router as share_router
 from maxim.web.api_workflow import make_router as workflow_router
@@ -103,6 +105,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     app.include_router(workflow_router(access))
     app.include_router(resolution_router(access))
     app.include_router(share_router(access))
+    app.include_router(network_router(access))
 
     def page(request: Request, template: str, data: dict[str, Any], auth: Auth, as_json: bool) -> Response:
         if as_json or _wants_json(request):
@@ -200,6 +203,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
         report = parse_report(body, ref)
         record = build_record(report, received_by=data.actor.username, now=datetime.now(UTC))
         [result] = data.submit([record])
+        alerts = check_deconfliction(data, result.report_id) if result.outcome != Outcome.UNCHANGED else []
         extracted = [
             {
                 k: s[k]
@@ -217,6 +221,8 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
             "extracted": extracted,
             # Who we may already know: each person named, against the resolved index, explained.
             "candidates": [c.as_dict() for c in candidates_for(data, record)],
+            # When the report touches another unit's live operation: whom to contact, nothing more.
+            "deconfliction": [a.detail for a in alerts if a.recipient == "submitter"],
             "links": {"self": f"/api/reports/{result.report_id}", "page": f"/reports/{result.report_id}"},
         }
 

@@ -1,0 +1,1 @@
+"""Prioritisation: MoRiLE-style harm scores of networks and nominals, each with its breakdown."""

@@ -1,0 +1,77 @@
+"""JSON API for networks, harm scores, key nominals, evidence paths and deconfliction alerts (no
+`from __future__ import annotations`: FastAPI reads the annotations at definition time).
+
+Thin: each route calls `NetworkAccess`, which reads only what the actor may see. An unknown
+network or entity is 404, indistinguishable from one the actor may not see.
+"""
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+
+from maxim.domain.errors import FieldError, ValidationFailed
+from maxim.store.access import DataAccess
+from maxim.store.network_access import NetworkAccess
+
+
+def make_router(get_access: Callable[..., DataAccess]) -> APIRouter:
+    router = APIRouter(prefix="/api", tags=["networks"])
+
+    def network_access(access: Annotated[DataAccess, Depends(get_access)]) -> NetworkAccess:
+        return NetworkAccess(access)
+
+    Networks = Annotated[NetworkAccess, Depends(network_access)]
+
+    @router.get("/networks", summary="Networks the user may see, ranked by harm, each with its breakdown")
+    def list_networks(
+        store: Networks,
+        top: Annotated[int, Query(ge=1, le=1000)] = 50,
+        refresh: bool = False,
+    ) -> Any:
+        if refresh or not store.has_networks():
+            store.refresh()
+        return {"networks": store.ranked(top)}
+
+    @router.get("/networks/{network_id}", summary="A network: members, edges with their reports, key nominals")
+    def get_network(store: Networks, network_id: str) -> Any:
+        found = store.network(network_id)
+        if found is None:
+            raise HTTPException(status_code=404, detail="no such network")
+        return found
+
+    @router.get("/networks/{network_id}/nominals", summary="Key nominals of a network with scores and roles")
+    def get_nominals(store: Networks, network_id: str) -> Any:
+        found = store.network(network_id)
+        if found is None:
+            raise HTTPException(status_code=404, detail="no such network")
+        return {"network_id": network_id, "key_nominals": found["key_nominals"]}
+
+    @router.get("/path", summary="How is A connected to B: shortest paths with the reports per hop")
+    def get_path(
+        store: Networks,
+        from_: Annotated[str | None, Query(alias="from")] = None,
+        to: str | None = None,
+    ) -> Any:
+        errors = []
+        if not from_:
+            errors.append(FieldError("from", "required: an entity or node id"))
+        if not to:
+            errors.append(FieldError("to", "required: an entity or node id"))
+        if errors:
+            raise ValidationFailed(errors)
+        assert from_ is not None and to is not None
+        found = store.path(from_, to)
+        if found is None:
+            raise HTTPException(status_code=404, detail="no such entity")
+        return found
+
+    @router.get("/deconfliction/alerts", summary="Deconfliction alerts for my unit and for reports I submitted")
+    def alerts(store: Networks) -> Any:
+        return {
+            "alerts": [
+                {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in a.items()} for a in store.alerts()
+            ]
+        }
+
+    return router
