@@ -34,6 +34,7 @@ from maxim.web.api_resolution import make_router as resolution_router
 from maxim.web.api_share import make_router as share_router
 from maxim.web.api_workflow import make_router as workflow_router
 from maxim.web.auth import Auth, CsrfFailed, NotAuthenticated, TooManyAttempts, login_redirect, make_auth
+from maxim.web.pages import make_router as pages_router
 from maxim.web.views import entity_view, home_view, report_view
 
 HERE = Path(__file__).parent
@@ -113,6 +114,8 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
         return templates.TemplateResponse(
             request, template, {"data": data, "actor": auth.actor, "csrf_token": auth.csrf_token}
         )
+
+    app.include_router(pages_router(access, authenticated, templates, page, ref))  # before /reports/{id}
 
     def error_response(request: Request, status: int, title: str, errors: list[FieldError] | None = None) -> Response:
         if _wants_json(request):

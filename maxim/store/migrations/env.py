@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from maxim.store.schema import full_metadata
+from maxim.store.tables_search import include_name
 
 connection = context.config.attributes["connection"]
 context.configure(
@@ -12,6 +13,7 @@ context.configure(
     target_metadata=full_metadata(),
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_name=include_name,  # the search index is kept by triggers, outside the table definitions
 )
 with context.begin_transaction():
     context.run_migrations()

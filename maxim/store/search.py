@@ -1,0 +1,317 @@
+"""Read-side queries of the analyst pages: search, an entity's neighbourhood, reports by id.
+
+Everything goes through the data-access layer's seams — `DataAccess.visible_statements()` and
+the access policy's report filter — so what a user may not see is never matched, counted or
+listed. Full text uses SQLite FTS5 or PostgreSQL text search over the index that migration
+`0007_search` keeps (`maxim/store/tables_search.py`); fuzzy name search ranks the candidates
+of a prefix search by Jaro-Winkler similarity.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from jellyfish import jaro_winkler_similarity
+from sqlalchemy import ColumnElement, Select, String, TextClause, cast, func, literal_column, select, text, tuple_
+
+from maxim.store.access import DataAccess
+from maxim.store.audit import Operation
+from maxim.store.tables import entities, reports, statements
+from maxim.store.tables_search import NAME_PROPS, PG_NAME_PREDICATE, PG_NAME_VECTOR, PG_REPORT_VECTOR
+
+FUZZY_THRESHOLD = 0.86
+_GRADING = re.compile(r"^\s*([123])?\s*([A-Ea-e])?\s*([PCpc])?\s*$")
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+class BadSearch(ValueError):
+    """A filter that cannot be understood; the message names the field and the fix."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    theme: str | None = None
+    grading: str | None = None
+    unit: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def where(self) -> list[ColumnElement[bool]]:
+        """Conditions on `reports` for these filters."""
+        out: list[ColumnElement[bool]] = []
+        if self.theme:
+            # themes is a JSON list of codes; its text holds each code in double quotes on both engines.
+            out.append(cast(reports.c.themes, String).like(f'%"{self.theme}"%'))
+        if self.grading:
+            match = _GRADING.match(self.grading)
+            if match is None or not any(match.groups()):
+                raise BadSearch("grading", "use a 3x5x2 grading such as 1B, 2C C or C")
+            source, assessment, handling = match.groups()
+            if source:
+                out.append(reports.c.source_evaluation == source)
+            if assessment:
+                out.append(reports.c.intelligence_assessment == assessment.upper())
+            if handling:
+                out.append(reports.c.handling_code == handling.upper())
+        if self.unit:
+            out.append(reports.c.originator == self.unit)
+        if self.date_from:
+            out.append(reports.c.received_at >= datetime.combine(self.date_from, time(), UTC))
+        if self.date_to:
+            out.append(reports.c.received_at < datetime.combine(self.date_to + timedelta(days=1), time(), UTC))
+        return out
+
+
+def tokens(query: str) -> list[str]:
+    return [t.lower() for t in _TOKEN.findall(query)]
+
+
+def _fts5(words: Iterable[str], prefix: bool = True) -> str:
+    """An FTS5 query that ANDs the words as quoted terms: no user input is read as FTS syntax."""
+    return " ".join(f'"{w}"' + ("*" if prefix else "") for w in words)
+
+
+def _is_sqlite(data: DataAccess) -> bool:
+    return data.db.is_sqlite
+
+
+def _report_match(data: DataAccess, words: list[str]) -> ColumnElement[bool] | TextClause:
+    if _is_sqlite(data):
+        return literal_column("reports.rowid").in_(
+            text("SELECT rowid FROM search_reports WHERE search_reports MATCH :report_q").bindparams(
+                report_q=_fts5(words)
+            )
+        )
+    return text(f"{PG_REPORT_VECTOR} @@ plainto_tsquery('english', :report_q)").bindparams(report_q=" ".join(words))
+
+
+def _name_match(data: DataAccess, fts_query: str, pg_query: str) -> ColumnElement[bool] | TextClause:
+    if _is_sqlite(data):
+        return literal_column("statements.rowid").in_(
+            text("SELECT rowid FROM search_names WHERE search_names MATCH :name_q").bindparams(name_q=fts_query)
+        )
+    return text(f"{PG_NAME_PREDICATE} AND {PG_NAME_VECTOR} @@ to_tsquery('simple', :name_q)").bindparams(
+        name_q=pg_query
+    )
+
+
+def search_reports(
+    data: DataAccess, query: str, filters: Filters, *, limit: int = 20, offset: int = 0
+) -> tuple[int, list[dict[str, Any]]]:
+    """Current reports the actor may see that match every word (and the filters), newest first."""
+    words = tokens(query)
+    conditions: list[Any] = [reports.c.is_current, data.policy.report_filter(data.actor), *filters.where()]
+    if words:
+        conditions.append(_report_match(data, words))
+    base = select(reports.c.id).where(*conditions)
+    listing = (
+        select(
+            reports.c.id,
+            reports.c.originator,
+            reports.c.reference,
+            reports.c.kind,
+            reports.c.title,
+            reports.c.text,
+            reports.c.received_at,
+            reports.c.source_evaluation,
+            reports.c.intelligence_assessment,
+            reports.c.handling_code,
+            reports.c.migrated,
+            reports.c.themes,
+        )
+        .where(*conditions)
+        .order_by(reports.c.received_at.desc(), reports.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    with data.db.reader.connect() as conn:
+        total = int(conn.execute(select(func.count()).select_from(base.subquery())).scalar_one())
+        rows = [dict(r._mapping) for r in conn.execute(listing)]
+    for row in rows:
+        row["snippet"] = snippet(row.pop("text"), words)
+    if rows:
+        data.audit(Operation.CONSULTATION, "report", [r["id"] for r in rows], justification="search")
+    return total, rows
+
+
+def snippet(body: str, words: Sequence[str], width: int = 180) -> str:
+    """The part of a report's text around the first word found, for the result list."""
+    lower = body.lower()
+    hits = [i for i in (lower.find(w) for w in words) if i >= 0]
+    start = max(0, min(hits) - width // 3) if hits else 0
+    part = body[start : start + width].strip()
+    return ("…" if start else "") + part + ("…" if start + width < len(body) else "")
+
+
+def normalise_name(name: str) -> str:
+    """Lower case, no accents, words sorted: 'ZHANG  Wei' and 'Wei Zhang' compare equal."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    return " ".join(sorted(tokens(plain)))
+
+
+def search_names(
+    data: DataAccess, query: str, filters: Filters, *, limit: int = 20, fuzzy: bool = True
+) -> list[dict[str, Any]]:
+    """Entities whose names match every word exactly (prefixes count), then similar names.
+
+    Each result: the entity, its names as given, the schema, how many visible reports name it,
+    and `match` (`exact`, or `similar` with its Jaro-Winkler `score`).
+    """
+    words = tokens(query)
+    if not words:
+        return []
+    columns = (statements.c.entity_id, statements.c.schema, statements.c.value, statements.c.report_id)
+    scope = [statements.c.prop.in_(NAME_PROPS), *filters.where()]
+    exact_q = data.visible_statements(*columns).where(
+        *scope, _name_match(data, _fts5(words), " & ".join(f"{w}:*" for w in words))
+    )
+    found: dict[str, dict[str, Any]] = {}
+    with data.db.reader.connect() as conn:
+        for row in conn.execute(exact_q.limit(2000)):
+            _collect(found, row, "exact", 1.0)
+        if fuzzy:
+            # Candidates share the first two letters of some word; similarity decides.
+            stems = sorted({w[:2] for w in words if len(w) >= 2})
+            if stems:
+                candidates = data.visible_statements(*columns).where(
+                    *scope,
+                    _name_match(data, " OR ".join(f'"{s}"*' for s in stems), " | ".join(f"{s}:*" for s in stems)),
+                )
+                target = normalise_name(query)
+                for row in conn.execute(candidates.limit(5000)):
+                    if row.entity_id in found and found[row.entity_id]["match"] == "exact":
+                        continue
+                    score = jaro_winkler_similarity(target, normalise_name(row.value))
+                    if score >= FUZZY_THRESHOLD:
+                        _collect(found, row, "similar", score)
+        if found:
+            rows = conn.execute(select(entities.c.id, entities.c.caption).where(entities.c.id.in_(list(found))))
+            captions = {row.id: row.caption for row in rows}
+            for entity_id, item in found.items():
+                item["caption"] = captions.get(entity_id, item["names"][0])
+    results = sorted(found.values(), key=lambda r: (r["match"] != "exact", -r["score"], r["caption"]))[:limit]
+    for item in results:
+        item["reports"] = len(item.pop("report_ids"))
+    if results:
+        data.audit(Operation.CONSULTATION, "entity", [r["entity_id"] for r in results], justification="search")
+    return results
+
+
+def _collect(found: dict[str, dict[str, Any]], row: Any, match: str, score: float) -> None:
+    item = found.setdefault(
+        row.entity_id,
+        {"entity_id": row.entity_id, "schema": row.schema, "names": [], "report_ids": set(), "match": match},
+    )
+    item["score"] = round(max(score, item.get("score", 0.0)), 3)
+    if row.value not in item["names"]:
+        item["names"].append(row.value)
+    item["report_ids"].add(row.report_id)
+
+
+# -- neighbourhood and timeline -------------------------------------------------------------
+
+STATEMENT_COLUMNS = (
+    statements.c.entity_id,
+    statements.c.schema,
+    statements.c.prop,
+    statements.c.value,
+    statements.c.identifier_kind,
+    statements.c.valid,
+    statements.c.report_id,
+)
+
+
+def statements_of(data: DataAccess, entity_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """Visible statements whose subject is one of `entity_ids`."""
+    if not entity_ids:
+        return []
+    query = data.visible_statements(*STATEMENT_COLUMNS).where(statements.c.entity_id.in_(list(entity_ids)))
+    with data.db.reader.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def statements_pointing_at(data: DataAccess, entity_id: str, props: Sequence[str]) -> list[dict[str, Any]]:
+    """Visible statements of the given entity-valued properties whose value is `entity_id`."""
+    query = data.visible_statements(*STATEMENT_COLUMNS).where(
+        statements.c.value == entity_id, statements.c.prop.in_(list(props))
+    )
+    with data.db.reader.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def statements_sharing(
+    data: DataAccess, keys: Sequence[tuple[str, str]], exclude: str, limit: int
+) -> list[dict[str, Any]]:
+    """Visible statements of other entities carrying one of the (identifier kind, value) pairs."""
+    if not keys:
+        return []
+    query = (
+        data.visible_statements(*STATEMENT_COLUMNS)
+        .where(
+            tuple_(statements.c.identifier_kind, statements.c.value).in_(list(keys)),
+            statements.c.valid,
+            statements.c.entity_id != exclude,
+        )
+        .order_by(statements.c.identifier_kind, statements.c.value, statements.c.entity_id)
+        .limit(limit)
+    )
+    with data.db.reader.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def entity_headers(data: DataAccess, entity_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Schema and caption of entities the caller reached through visible statements."""
+    if not entity_ids:
+        return {}
+    query = select(entities.c.id, entities.c.schema, entities.c.caption).where(entities.c.id.in_(list(entity_ids)))
+    with data.db.reader.connect() as conn:
+        return {r.id: dict(r._mapping) for r in conn.execute(query)}
+
+
+def reports_by_id(data: DataAccess, report_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The visible reports among `report_ids`, oldest intelligence first."""
+    if not report_ids:
+        return []
+    query: Select[Any] = (
+        select(
+            reports.c.id,
+            reports.c.originator,
+            reports.c.reference,
+            reports.c.kind,
+            reports.c.title,
+            reports.c.received_at,
+            reports.c.intelligence_date,
+            reports.c.source_evaluation,
+            reports.c.intelligence_assessment,
+            reports.c.handling_code,
+            reports.c.migrated,
+            reports.c.themes,
+        )
+        .where(reports.c.id.in_(list(report_ids)), data.policy.report_filter(data.actor))
+        .order_by(reports.c.received_at, reports.c.id)
+    )
+    with data.db.reader.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def rebuild_index(data: DataAccess) -> None:
+    """Rebuild the SQLite FTS5 index from its tables (after a VACUUM); PostgreSQL needs nothing."""
+    if not _is_sqlite(data):
+        return
+    names = ", ".join(f"'{p}'" for p in NAME_PROPS)
+    with data.db.writer.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO search_reports(search_reports) VALUES ('rebuild')")
+        conn.exec_driver_sql("INSERT INTO search_names(search_names) VALUES ('delete-all')")
+        conn.exec_driver_sql(
+            f"INSERT INTO search_names(rowid, value) SELECT rowid, value FROM statements WHERE prop IN ({names})"
+        )
