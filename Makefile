@@ -3,7 +3,11 @@ BIN := $(VENV)/bin
 
 .PHONY: install demo test lint typecheck bench prove clean frontend browser
 
+# WeasyPrint renders the committee report's PDF with the system's Pango and fonts.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+
 $(VENV)/.installed: pyproject.toml
+	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || (apt-get update && apt-get install -y $(SYSTEM_PACKAGES))
 	python3 -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e ".[test]"
@@ -18,6 +22,7 @@ demo: install
 lint: install
 	$(BIN)/ruff check maxim tests bench
 	$(BIN)/ruff format --check maxim tests bench
+	$(BIN)/bandit -q -r maxim -lll
 
 typecheck: install
 	$(BIN)/mypy
@@ -37,6 +42,8 @@ bench: install
 prove: install
 	MAXIM_CRASH_KILLS=20 $(BIN)/pytest tests/faults -q
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/network.py
+	$(BIN)/python bench/report.py
 
 # The browser suite alone (Playwright driving Debian's /usr/bin/chromium; axe-core on every page)
 browser: install

@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from maxim.network.cli import app as networks_app
 from maxim.network.cli import export_network
+from maxim.oversight.cli import app as oversight_app
 from maxim.resolve.cli import app as resolve_app
 from maxim.resolve.cli import export_resolution
 from maxim.route.cli import app as route_app
@@ -47,6 +48,7 @@ app.add_typer(review_app, name="review")
 sar_app = typer.Typer(help="Subject access requests (data-protection officers only).", no_args_is_help=True)
 app.add_typer(sar_app, name="sar")
 app.add_typer(resolve_app, name="resolve")
+app.add_typer(oversight_app)  # maxim report committee ..., maxim funding load|show
 app.add_typer(networks_app, name="networks")  # maxim networks [--top N] [--as USER]
 export_app.command("network")(export_network)  # maxim export network ID --format graphml|gexf --output FILE
 app.add_typer(share_app, name="share")  # maxim share package|consult|release-victim|withdraw|ack|show

@@ -30,6 +30,7 @@ from maxim.store.access import DataAccess, Forbidden, Outcome
 from maxim.store.engine import Database, connect
 from maxim.store.migrate import upgrade
 from maxim.web.api_network import make_router as network_router
+from maxim.web.api_oversight import make_router as oversight_router
 from maxim.web.api_resolution import make_router as resolution_router
 from maxim.web.api_share import make_router as share_router
 from maxim.web.api_workflow import make_router as workflow_router
@@ -104,6 +105,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     Authed = Annotated[Auth, Depends(authenticated)]
     app.state.get_access = access  # feature routers take the same dependency
     app.include_router(workflow_router(access))
+    app.include_router(oversight_router(access))  # before /reports/{report_id}: /reports/committee
     app.include_router(resolution_router(access))
     app.include_router(share_router(access))
     app.include_router(network_router(access))

@@ -201,7 +201,7 @@ def graph_view(data: DataAccess, entity_id: str, *, audit: bool = True) -> dict[
         source, target = (entity_id, b if a == entity_id else a) if entity_id in (a, b) else (a, b)
         edge_rows.append(
             {
-                "id": "e" + hashlib.sha1(f"{a}|{b}|{kind}|{label}".encode()).hexdigest()[:16],
+                "id": "e" + hashlib.sha1(f"{a}|{b}|{kind}|{label}".encode(), usedforsecurity=False).hexdigest()[:16],
                 "source": source,
                 "target": target,
                 "type": kind,
