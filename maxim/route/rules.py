@@ -144,7 +144,7 @@ def _line(value: Any, default: int) -> int:
 def parse_rules(text: str, units: Mapping[str, Unit], name: str = SHIPPED) -> RuleSet:
     """Parse and validate a rule file; raise RuleSetRefused naming every fault with its line."""
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # nosec B506 - _LineLoader is a SafeLoader
+        data = yaml.load(text, Loader=_LineLoader)  # nosec B506
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise RuleSetRefused(name, [RuleFault(mark.line + 1 if mark else 0, f"not valid YAML: {exc}")]) from exc

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import subprocess  # nosec B404 - runs the PostgreSQL client tools with argument lists, no shell
+import subprocess  # nosec B404
 from pathlib import Path
 from urllib.parse import unquote
 
