@@ -164,7 +164,10 @@ def main() -> None:
         betweenness_sources=args.sources,
         networks=len(groups),
         scored_networks=scored,
-        notes="synthetic planted groups of 25 nodes, 0.2% cross links, 20% weak reports; with 3% cross links one giant component forms and Leiden splitting it took ~585 s",
+        notes=(
+            "synthetic planted groups of 25 nodes, 0.2% cross links, 20% weak reports; "
+            "with 3% cross links one giant component forms and Leiden splitting it took ~585 s"
+        ),
     )
 
 

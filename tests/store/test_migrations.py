@@ -14,5 +14,7 @@ def test_migrations_from_empty_reach_head_and_match_the_tables(db: Database) -> 
     upgrade(db)
     assert current_revisions(db) == head_revisions()
     with db.reader.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name}), full_metadata())
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name}), full_metadata()
+        )
     assert diff == []
