@@ -13,7 +13,7 @@ context.configure(
     target_metadata=full_metadata(),
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
-    include_name=include_name,  # the search index is kept by triggers, outside the table definitions
+    include_name=include_name,  # type: ignore[arg-type]  # Alembic types the hook with Literals; ours takes str
 )
 with context.begin_transaction():
     context.run_migrations()
