@@ -225,6 +225,12 @@ def demo(
         if exc.exit_code != 0:
             console.print("[red]the scenario did not ingest cleanly[/red]")
             raise
+    # The rest of the pipeline: resolve the people named, then find and rank the networks.
+    from maxim.network.cli import networks as networks_command
+    from maxim.resolve.cli import resolve as resolve_command
+
+    resolve_command(engine="duckdb", threshold=0.8, as_user="admin")
+    networks_command(top=5, as_user="admin")
     _demo_users(settings)
     if not no_serve:
         serve(host=None, port=None)
