@@ -7,6 +7,7 @@ reached the PostgreSQL tests fail: they never skip, in CI or anywhere else.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import uuid
@@ -25,6 +26,14 @@ from maxim.store.migrate import upgrade
 from maxim.store.schema import full_metadata
 
 POSTGRES_URL = os.environ.get("MAXIM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_connections() -> Iterator[None]:
+    """Collect garbage after every test, so an unclosed connection fails the test that leaked it
+    (warnings are errors) instead of whichever test the collector happens to run in."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture(scope="session")

@@ -306,8 +306,8 @@ def parse_report(raw: Any, ref: Reference) -> ReportInput:
         nim_level = None
     else:
         try:
-            nim_level = int(nim_level)
-        except (TypeError, ValueError):
+            nim_level = -1 if isinstance(nim_level, bool) else int(nim_level)
+        except (TypeError, ValueError, OverflowError):
             nim_level = -1
         if nim_level not in ref.nim_levels:
             errors.append(FieldError("nim_level", f"must be {one_of(ref.nim_levels)}, got {raw.get('nim_level')!r}"))

@@ -89,7 +89,7 @@ def parse_victim(data: Mapping[str, Any], ref: Reference) -> dict[str, Any]:
         errors.append(FieldError("consent", "an adult's consent is GIVEN, DECLINED or NOT_ASKED"))
     out["consent"] = consent
     out["nrm_state"] = out.get("nrm_state") or NrmState.IDENTIFIED.value
-    if out["nrm_state"] not in {s.value for s in NrmState}:
+    if not isinstance(out["nrm_state"], str) or out["nrm_state"] not in {s.value for s in NrmState}:
         errors.append(FieldError("nrm_state", "a state of the NRM state machine (maxim.domain.nrm)"))
     contact = out.get("contact") or {}
     if not isinstance(contact, Mapping):

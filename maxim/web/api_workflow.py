@@ -19,9 +19,12 @@ from maxim.route.rules import RuleSetRefused
 from maxim.store.access import DataAccess, Forbidden
 from maxim.store.workflow_access import Conflict, NotFound, WorkflowAccess
 
+# Versions are small counters; anything beyond a 32-bit integer is refused before it reaches SQL.
+MAX_VERSION = 2**31 - 1
+
 
 class Versioned(BaseModel):
-    version: int = Field(description="The version you read; a stale one is refused with 409.")
+    version: int = Field(ge=0, le=MAX_VERSION, description="The version you read; a stale one is refused with 409.")
 
 
 class Reasoned(Versioned):
@@ -214,13 +217,13 @@ def make_router(get_access: Callable[..., DataAccess]) -> APIRouter:
     @router.patch("/tasks/{task_id}", summary="Update a task read at `version` (409 when it changed since)")
     def update_task(flow: Flow, task_id: str, body: Annotated[dict[str, Any], Body()]) -> Any:
         version = body.get("version")
-        if isinstance(version, bool) or not isinstance(version, int):
+        if isinstance(version, bool) or not isinstance(version, int) or not 0 <= version <= MAX_VERSION:
             raise ValidationFailed([FieldError("version", "required: the version you read")])
         with _errors():
             return _jsonable(flow.update_task(task_id, version, {k: v for k, v in body.items() if k != "version"}))
 
     @router.delete("/tasks/{task_id}", status_code=204, summary="Delete a PROPOSED task read at `version`")
-    def delete_task(flow: Flow, task_id: str, version: Annotated[int, Query()]) -> None:
+    def delete_task(flow: Flow, task_id: str, version: Annotated[int, Query(ge=0, le=MAX_VERSION)]) -> None:
         with _errors():
             flow.delete_task(task_id, version)
 
