@@ -60,7 +60,8 @@ def connect(url: str) -> Database:
     """Engines for a database URL; creates the parent directory of a SQLite file."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        # A plain file path gets its directory made; `file:` URIs (e.g. read-only) are taken as given.
+        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         return Database(url, _sqlite_engine(url, immediate=True), _sqlite_engine(url, immediate=False))
     if parsed.get_backend_name() != "postgresql":
