@@ -215,25 +215,9 @@ class DataAccess:
                 created = [r.report_id for r in results if r.outcome == Outcome.CREATED]
                 altered = [r.report_id for r in results if r.outcome == Outcome.NEW_VERSION]
                 if created:
-                    append(
-                        conn,
-                        at=now,
-                        username=self.actor.username,
-                        operation=Operation.COLLECTION,
-                        object_type="report",
-                        object_ids=created,
-                        channel=self.channel,
-                    )
+                    self.log(conn, Operation.COLLECTION, "report", created, at=now)
                 if altered:
-                    append(
-                        conn,
-                        at=now,
-                        username=self.actor.username,
-                        operation=Operation.ALTERATION,
-                        object_type="report",
-                        object_ids=altered,
-                        channel=self.channel,
-                    )
+                    self.log(conn, Operation.ALTERATION, "report", altered, at=now)
         return results
 
     # -- reads --------------------------------------------------------------------------
@@ -260,24 +244,33 @@ class DataAccess:
             ).all()
         return conn
 
-    def _consulted(
+    def log(
         self,
         conn: Connection,
+        operation: Operation,
         object_type: str,
-        ids: Sequence[str],
+        object_ids: Sequence[str],
         justification: str | None = None,
+        *,
+        at: datetime | None = None,
+    ) -> None:
+        """Append an s62 event for the acting user in the caller's transaction: the one way to audit."""
+        append(
+            conn,
+            at=at or self.clock(),
+            username=self.actor.username,
+            operation=operation,
+            object_type=object_type,
+            object_ids=list(object_ids),
+            channel=self.channel,
+            justification=justification,
+        )
+
+    def _consulted(
+        self, conn: Connection, object_type: str, ids: Sequence[str], justification: str | None = None
     ) -> None:
         if ids:
-            append(
-                conn,
-                at=self.clock(),
-                username=self.actor.username,
-                operation=Operation.CONSULTATION,
-                object_type=object_type,
-                object_ids=list(ids),
-                channel=self.channel,
-                justification=justification,
-            )
+            self.log(conn, Operation.CONSULTATION, object_type, ids, justification)
 
     def latest_reports(self, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
         """The most recently received current reports the actor may see."""
@@ -431,16 +424,7 @@ class DataAccess:
     ) -> None:
         """Record an s62 event on its own (for work that reads through `visible_statements`)."""
         with self.db.writer.begin() as conn:
-            append(
-                conn,
-                at=self.clock(),
-                username=self.actor.username,
-                operation=operation,
-                object_type=object_type,
-                object_ids=list(object_ids),
-                channel=self.channel,
-                justification=justification,
-            )
+            self.log(conn, operation, object_type, object_ids, justification)
 
     def iter_statements(self, batch: int = 5000) -> Iterator[dict[str, Any]]:
         """Every visible statement of current reports, for export; the export is audited as one consultation."""

@@ -139,16 +139,7 @@ class OversightAccess:
         return victims.c.investigating_unit == actor.unit
 
     def _audit(self, conn: Connection, op: Operation, ids: Sequence[str], why: str | None = None) -> None:
-        append(
-            conn,
-            at=self.access.clock(),
-            username=self.access.actor.username,
-            operation=op,
-            object_type="victim",
-            object_ids=list(ids),
-            channel=self.access.channel,
-            justification=why,
-        )
+        self.access.log(conn, op, "victim", ids, why)
 
     # -- victim records ------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
 from maxim.store.access import DataAccess
-from maxim.store.audit import Operation, append
+from maxim.store.audit import Operation
 from maxim.store.tables import statements
 from maxim.store.tables_resolution import (
     judgements,
@@ -141,16 +141,7 @@ class ResolutionAccess:
     def _audit(
         self, conn: Connection, operation: Operation, object_type: str, ids: Sequence[str], justification: str | None
     ) -> None:
-        append(
-            conn,
-            at=self.access.clock(),
-            username=self.actor.username,
-            operation=operation,
-            object_type=object_type,
-            object_ids=list(ids),
-            channel=self.access.channel,
-            justification=justification,
-        )
+        self.access.log(conn, operation, object_type, ids, justification)
 
     # -- links --------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, select, update
 from maxim.domain.errors import FieldError, ValidationFailed
 from maxim.domain.mopi import load_mopi
 from maxim.store.access import DataAccess, Forbidden
-from maxim.store.audit import Operation, append
+from maxim.store.audit import Operation
 from maxim.store.tables import entities, report_access, report_subjects, reports, reviews, statements
 
 REVIEWER_ROLES = frozenset({"supervisor", "administrator", "data_protection_officer"})
@@ -66,16 +66,7 @@ class Retention:
         with a.db.writer.begin() as conn:
             rows = [dict(r._mapping) for r in conn.execute(query)]
             if rows:
-                append(
-                    conn,
-                    at=a.clock(),
-                    username=a.actor.username,
-                    operation=Operation.CONSULTATION,
-                    object_type="report",
-                    object_ids=[r["id"] for r in rows],
-                    channel=a.channel,
-                    justification="MoPI review queue",
-                )
+                a.log(conn, Operation.CONSULTATION, "report", [r["id"] for r in rows], "MoPI review queue")
         return rows
 
     def decide(self, originator: str, reference: str, *, decision: str, reason: str, as_of: date) -> ReviewOutcome:
@@ -139,16 +130,7 @@ class Retention:
                     .where(entities.c.id.in_(touched), entities.c.id.not_in(remaining))
                     .values(caption=DISPOSED)
                 )
-                append(
-                    conn,
-                    at=now,
-                    username=a.actor.username,
-                    operation=Operation.ERASURE,
-                    object_type="report",
-                    object_ids=ids,
-                    channel=a.channel,
-                    justification=reason.strip(),
-                )
+                a.log(conn, Operation.ERASURE, "report", ids, reason.strip(), at=now)
             review_id = conn.execute(
                 reviews.insert()
                 .values(
@@ -163,16 +145,7 @@ class Retention:
                 .returning(reviews.c.id)
             ).scalar_one()
             if decision == "retain":
-                append(
-                    conn,
-                    at=now,
-                    username=a.actor.username,
-                    operation=Operation.ALTERATION,
-                    object_type="review",
-                    object_ids=ids,
-                    channel=a.channel,
-                    justification=reason.strip(),
-                )
+                a.log(conn, Operation.ALTERATION, "review", ids, reason.strip(), at=now)
         return ReviewOutcome(int(review_id), decision, next_review, int(erased or 0))
 
     def subject_access(
@@ -216,15 +189,12 @@ class Retention:
                     report_subjects.c.report_id.not_in(list(withheld) or [""]),
                 )
             ).all()
-            append(
+            a.log(
                 conn,
-                at=a.clock(),
-                username=a.actor.username,
-                operation=Operation.DISCLOSURE,
-                object_type="entity",
-                object_ids=list(entity_ids),
-                channel=a.channel,
-                justification="subject access request (DPA 2018 s45); recipient: the data subject",
+                Operation.DISCLOSURE,
+                "entity",
+                entity_ids,
+                "subject access request (DPA 2018 s45); recipient: the data subject",
             )
         subject_copy = {
             "what_we_hold": [

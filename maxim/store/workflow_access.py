@@ -29,7 +29,7 @@ from maxim.route.router import Decision, route
 from maxim.route.rules import RuleFault, RuleSet, RuleSetRefused, load_shipped, parse_rules
 from maxim.route.sla import aware, overdue
 from maxim.store.access import DataAccess, Forbidden
-from maxim.store.audit import Operation, append
+from maxim.store.audit import Operation
 from maxim.store.tables import reports
 from maxim.store.tables_workflow import (
     nrm_cases,
@@ -104,16 +104,7 @@ class WorkflowAccess:
         ids: Sequence[str],
         justification: str | None = None,
     ) -> None:
-        append(
-            conn,
-            at=self.access.clock(),
-            username=self._user,
-            operation=operation,
-            object_type=object_type,
-            object_ids=list(ids),
-            channel=self.access.channel,
-            justification=justification,
-        )
+        self.access.log(conn, operation, object_type, ids, justification)
 
     def _may_act_for(self, unit: str | None) -> None:
         actor = self.access.actor
