@@ -124,42 +124,94 @@ def init() -> None:
 
 @app.command()
 def ingest(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSONL, JSON or CSV of reports.")],
+    file: Annotated[
+        Path,
+        typer.Argument(exists=True, dir_okay=False, help="JSONL, JSON or CSV of reports; with --mapping, CSV or XLSX."),
+    ],
     rejects: Annotated[Path | None, typer.Option(help="Where rejected rows go (default FILE.rejects.jsonl).")] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="Column mapping (YAML, as for `import table`): read FILE as a sheet, one report per row, "
+            "and match the people it names against the resolved nominals.",
+        ),
+    ] = None,
+    matches: Annotated[
+        Path | None,
+        typer.Option(
+            dir_okay=False, help="With --mapping: where each person's candidates go (default FILE.matches.csv)."
+        ),
+    ] = None,
     as_user: AsUser = "admin",
     workers: Annotated[int, typer.Option(min=1, help="Processes that parse reports (default: one per core).")] = (
         os.cpu_count() or 1
     ),
 ) -> None:
     """Ingest a batch of reports. Good rows are kept; rejected rows go to a rejects file with reasons."""
-    from maxim.intake.batch import ingest_file
+    from contextlib import nullcontext
+
+    from maxim.intake.batch import Row, ingest_file
+    from maxim.intake.mapped import mapped_rows, read_mapping
     from maxim.network.deconflict import check_deconfliction
     from maxim.reference import load_reference
+    from maxim.resolve.matches import MatchWriter
+    from maxim.share.imports import ImportRefused
 
     settings = Settings.from_env()
+    ref = load_reference()
+    if matches is not None and mapping is None:
+        console.print("[red]--matches needs --mapping: only a mapped sheet is matched against the nominals[/red]")
+        raise typer.Exit(2)
+    rows: list[Row] | None = None
     total = None
-    if file.suffix.lower() in (".jsonl", ".ndjson", ".csv"):
+    if mapping is not None:  # the mapping and the sheet's header are checked before anything is stored
+        try:
+            rows = mapped_rows(file, read_mapping(mapping, ref))
+        except ImportRefused as exc:
+            console.print(f"[red]{file.name} refused, nothing was ingested:[/red]")
+            for problem in exc.problems:
+                console.print(f"  [red]{problem}[/red]")
+            raise typer.Exit(2) from exc
+        total = len(rows)
+    elif file.suffix.lower() in (".jsonl", ".ndjson", ".csv"):
         with file.open("rb") as handle:
             total = sum(1 for line in handle if line.strip()) - (1 if file.suffix.lower() == ".csv" else 0)
     with _access(settings, as_user) as access, _progress() as progress:
         task = progress.add_task(f"ingesting {file.name}", total=total)
-        try:
-            summary = ingest_file(
-                file,
-                access,
-                load_reference(),
-                rejects_path=rejects,
-                progress=lambda n: progress.advance(task, n),
-                workers=workers,
-                after_store=lambda report_id: check_deconfliction(access, report_id),
-            )
-        except ValueError as exc:
-            console.print(f"[red]{exc}[/red]")
-            raise typer.Exit(2) from exc
+        with (
+            MatchWriter(access, matches or file.with_name(file.name + ".matches.csv"))
+            if mapping is not None
+            else nullcontext()
+        ) as matcher:
+            try:
+                summary = ingest_file(
+                    file,
+                    access,
+                    ref,
+                    rejects_path=rejects,
+                    progress=lambda n: progress.advance(task, n),
+                    workers=workers,
+                    after_store=lambda report_id: check_deconfliction(access, report_id),
+                    rows=rows,
+                    on_stored=matcher.add if matcher is not None else None,
+                )
+            except ValueError as exc:
+                console.print(f"[red]{exc}[/red]")
+                raise typer.Exit(2) from exc
     console.print(
         f"read {summary.read}: {summary.created} new, {summary.new_versions} new versions, "
         f"{summary.unchanged} unchanged, {summary.rejected} rejected; {summary.statements} statements stored"
     )
+    if matcher is not None:
+        found = matcher.summary
+        console.print(
+            f"{found.matched_rows} of {found.rows} rows matched a known nominal "
+            f"({found.candidates} candidates for {found.people} people); see {found.path}"
+        )
+        if not found.resolved:
+            console.print("[yellow]nothing is resolved yet: run `maxim resolve`, then ingest the file again[/yellow]")
     if not summary.ok:
         for line in summary.first_errors[:10]:
             console.print(f"  [yellow]{line}[/yellow]")

@@ -14,7 +14,7 @@ import json
 import signal
 import sys
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -49,9 +49,18 @@ class BatchSummary:
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    number: int  # 1-based line (JSONL), item (JSON) or data row (CSV)
+    number: int  # 1-based line (JSONL), item (JSON) or data row (CSV); spreadsheet row when mapped
     raw: Any
     error: FieldError | None = None
+    # Names a field's error back to where it came from, e.g. a spreadsheet's column and property
+    # (`maxim.share.tabular.RowLocator`); must pickle, as rows are parsed in worker processes.
+    locate: Callable[[FieldError], tuple[str, str]] | None = None
+
+    def reason(self, error: FieldError) -> str:
+        """One reason the row was refused, naming the field as the row's source knows it."""
+        if self.locate is None:
+            return str(error)
+        return f"{self.locate(error)[1]}: {error.reason}"
 
 
 def read_rows(path: Path) -> Iterator[Row]:
@@ -108,7 +117,7 @@ def prepare(rows: list[Row], username: str, ref: Reference) -> list[Prepared]:
             record = build_record(parse_report(row.raw, ref), received_by=username, now=now)
             out.append((row.number, record, None, []))
         except ValidationFailed as exc:
-            out.append((row.number, None, row.raw, [str(e) for e in exc.errors]))
+            out.append((row.number, None, row.raw, [row.reason(e) for e in exc.errors]))
     return out
 
 
@@ -161,17 +170,23 @@ def ingest_file(
     chunk: int = CHUNK,
     workers: int = 1,
     after_store: Callable[[str], object] | None = None,
+    rows: Iterable[Row] | None = None,
+    on_stored: Callable[[int, ReportRecord], object] | None = None,
 ) -> BatchSummary:
     """Ingest one batch file through the data-access layer; returns what happened to every row.
 
     Each chunk of valid reports is one transaction, written in file order whatever `workers`
-    is, so the store ends the same however many processes parsed it.
+    is, so the store ends the same however many processes parsed it. `rows` replaces reading
+    `path` by its suffix (a spreadsheet read through a column mapping); `on_stored` hears of
+    every good row (its number and record) once its chunk is committed, new or unchanged, so a
+    later step such as matching sees the same rows whether or not the file was ingested before.
     """
     summary = BatchSummary()
     rejects_path = rejects_path or path.with_name(path.name + ".rejects.jsonl")
     rejects: IO[str] | None = None
+    source = iter(rows) if rows is not None else read_rows(path)
     try:
-        for prepared in _prepared(_chunks(read_rows(path), chunk), access.actor.username, ref, workers):
+        for prepared in _prepared(_chunks(source, chunk), access.actor.username, ref, workers):
             records = [record for _, record, _, _ in prepared if record is not None]
             stored = set()
             for result in access.submit(records):
@@ -192,6 +207,8 @@ def ingest_file(
             summary.read += len(prepared)
             for number, record, raw, reasons in prepared:
                 if record is not None:
+                    if on_stored is not None:
+                        on_stored(number, record)
                     continue
                 summary.rejected += 1
                 if rejects is None:

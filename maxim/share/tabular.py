@@ -29,7 +29,7 @@ unless every row is good.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -95,6 +95,9 @@ class TableRows:
     source: str
     headers: list[str]
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    # Rows that cannot be read as cells under the header (row number, reason); only filled when
+    # `read_table(keep_going=True)`, so `maxim ingest` can reject them one by one.
+    unreadable: list[tuple[int, str]] = field(default_factory=list)
 
 
 def _target(value: Any, column: str, name: str, problems: list[Problem]) -> Target | None:
@@ -228,8 +231,13 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
-def read_table(path: Path, spec: Mapping_) -> TableRows:
-    """The rows of a CSV or XLSX file (row numbers as a spreadsheet shows them), checked against the mapping."""
+def read_table(path: Path, spec: Mapping_, *, keep_going: bool = False) -> TableRows:
+    """The rows of a CSV or XLSX file (row numbers as a spreadsheet shows them), checked against the mapping.
+
+    A file that cannot be read, or lacks a mapped column, is refused whole. A row with more
+    cells than the header refuses the file too (an import is all or nothing), unless
+    `keep_going`: then it is listed in `unreadable`, for an ingest to reject on its own.
+    """
     source = path.name
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -267,14 +275,49 @@ def read_table(path: Path, spec: Mapping_) -> TableRows:
         if not any(str(v).strip() for v in values):
             continue
         if len(values) > len(headers) and any(str(v).strip() for v in values[len(headers) :]):
-            raise ImportRefused([Problem(source, f"row {number}", "", "has more cells than the header has columns")])
+            reason = "has more cells than the header has columns"
+            if not keep_going:
+                raise ImportRefused([Problem(source, f"row {number}", "", reason)])
+            table.unreadable.append((number, reason))
+            continue
         table.rows.append((number, {h: str(v).strip() for h, v in zip(headers, values, strict=False)}))
     return table
 
 
-def _row_report(
-    number: int, row: Mapping[str, str], spec: Mapping_, source: str
-) -> tuple[dict[str, Any], Callable[[FieldError], tuple[str, str]]]:
+@dataclass(frozen=True, slots=True)
+class RowLocator:
+    """Names a report field's error back to the spreadsheet: the row, and the column and property.
+
+    A plain object rather than a closure, so rows can be parsed in worker processes (`maxim
+    ingest --mapping`) and still say which cell was wrong.
+    """
+
+    where: str  # "row <n>"
+    aliases: tuple[str, ...]  # entity alias at each index of the report's `entities`
+    schemas: dict[str, str]  # alias -> schema
+    origin: dict[tuple[str, str], str]  # (alias, property) -> column
+    report_columns: dict[str, str]  # e.g. reference_column -> column
+
+    def __call__(self, error: FieldError) -> tuple[str, str]:
+        if error.field.startswith("entities["):
+            index, _, rest = error.field[len("entities[") :].partition("]")
+            if index.isdigit() and int(index) < len(self.aliases):
+                alias = self.aliases[int(index)]
+                prop = rest.removeprefix(".properties.")
+                column = self.origin.get((alias, prop))
+                label = (
+                    f"{self.schemas[alias]}.{prop}"
+                    if column is None
+                    else f"column {column!r} ({self.schemas[alias]}.{prop})"
+                )
+                return self.where, label
+        for key in ("reference", "received_at", "intelligence_date", "title", "text"):
+            if error.field == key and f"{key}_column" in self.report_columns:
+                return self.where, f"column {self.report_columns[f'{key}_column']!r} ({key})"
+        return self.where, error.field
+
+
+def _row_report(number: int, row: Mapping[str, str], spec: Mapping_, source: str) -> tuple[dict[str, Any], RowLocator]:
     where = f"row {number}"
     properties: dict[str, dict[str, list[str]]] = {}
     origin: dict[tuple[str, str], str] = {}
@@ -307,39 +350,27 @@ def _row_report(
     if "text_column" in cols:
         raw["text"] = row.get(cols["text_column"], "")
     raw["entities"] = entities
-    aliases = [e["id"] for e in entities]
-    column_of = {v: k for k, v in cols.items()}
-
-    def locate(error: FieldError) -> tuple[str, str]:
-        if error.field.startswith("entities["):
-            index, _, rest = error.field[len("entities[") :].partition("]")
-            if index.isdigit() and int(index) < len(aliases):
-                alias = aliases[int(index)]
-                prop = rest.removeprefix(".properties.")
-                column = origin.get((alias, prop))
-                label = (
-                    f"{spec.schemas[alias]}.{prop}"
-                    if column is None
-                    else f"column {column!r} ({spec.schemas[alias]}.{prop})"
-                )
-                return where, label
-        for key in ("reference", "received_at", "intelligence_date", "title", "text"):
-            if error.field == key and f"{key}_column" in cols:
-                return where, f"column {cols[f'{key}_column']!r} ({key})"
-        _ = column_of
-        return where, error.field
-
+    locate = RowLocator(where, tuple(e["id"] for e in entities), dict(spec.schemas), origin, dict(cols))
     return raw, locate
 
 
-def candidates(table: TableRows, spec: Mapping_, received_at: datetime | None) -> list[Candidate]:
-    out = []
+def row_reports(
+    table: TableRows, spec: Mapping_, received_at: datetime | None
+) -> Iterator[tuple[int, dict[str, Any], RowLocator]]:
+    """Each row as an intake-format report, with its row number and the locator of its cells.
+
+    The one row-to-report conversion: `maxim import table` (all or nothing) and `maxim ingest
+    --mapping` (row by row) both go through it, so a mapping means the same in either.
+    """
     for number, row in table.rows:
         raw, locate = _row_report(number, row, spec, table.source)
         if not raw.get("received_at") and received_at is not None:
             raw["received_at"] = received_at.isoformat()
-        out.append(Candidate(f"row {number}", raw, locate))
-    return out
+        yield number, raw, locate
+
+
+def candidates(table: TableRows, spec: Mapping_, received_at: datetime | None) -> list[Candidate]:
+    return [Candidate(f"row {number}", raw, locate) for number, raw, locate in row_reports(table, spec, received_at)]
 
 
 def preview(table: TableRows, spec: Mapping_, ref: Reference, limit: int = 5) -> list[dict[str, Any]]:
