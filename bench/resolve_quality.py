@@ -21,7 +21,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import Figure, peak_rss_mib, write
-from bench.resolve_data import scenario_mentions
+from maxim.resolve.bundle import scenario_mentions
 from maxim.resolve.cluster import cluster
 from maxim.resolve.evaluate import scores
 from maxim.resolve.features import MentionFeatures

@@ -2,14 +2,17 @@
 
 Judgements come first: every current "same" joins its pair, every current "not same" forbids
 its pair ever ending in one cluster. Model pairs are then taken strongest first; two clusters
-join only if no "not same" judgement and no hard contradiction (two full dates of birth that
-are not a slip of each other, or different genders) spans them, so a chain of plausible links
-cannot drag two people together. Deterministic for the same input, whatever its order.
+join only if no "not same" judgement and no hard contradiction spans them: dates of birth that
+cannot be one person's (a partial date the other does not complete; two full dates that are
+neither a claimed year nor a one-off slip: a date several reports give is not a slip) or
+different genders. So a chain of plausible links cannot drag two people together.
+Deterministic for the same input, whatever its order.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -23,21 +26,27 @@ def canonical_id(members: Iterable[str]) -> str:
     return "n" + hashlib.sha1(min(members).encode("utf-8"), usedforsecurity=False).hexdigest()[:32]
 
 
-def dobs_compatible(x: str, y: str) -> bool:
-    """Two full dates of birth that could be the same person's (equal, a slip, or a claimed year)."""
+def dobs_compatible(x: str, y: str, *, slip: bool = True) -> bool:
+    """Two dates of birth that could be the same person's: equal, a partial date the other
+    completes, a claimed year (same birthday), or, when `slip` allows, a slip (one digit, or
+    day and month swapped)."""
     if x == y:
         return True
-    if x[:4] == y[:4] and x[5:7] == y[8:10] and x[8:10] == y[5:7]:
-        return True
+    if len(x) < 10 or len(y) < 10:
+        return x.startswith(y) or y.startswith(x)
     if x[5:] == y[5:]:
         return True  # age-disputed: the same birthday with a claimed year
+    if not slip:
+        return False
+    if x[:4] == y[:4] and x[5:7] == y[8:10] and x[8:10] == y[5:7]:
+        return True
     return jellyfish.levenshtein_distance(x, y) <= 1
 
 
 @dataclass
 class _Group:
     members: list[str]
-    dobs: set[str] = field(default_factory=set)
+    dobs: Counter[str] = field(default_factory=Counter)  # each date and how many mentions give it
     genders: set[str] = field(default_factory=set)
 
 
@@ -58,8 +67,8 @@ class Clusterer:
         for mid, f in features.items():
             self.parent[mid] = mid
             g = _Group([mid])
-            if f.dob and len(f.dob) == 10:
-                g.dobs.add(f.dob)
+            if f.dob:
+                g.dobs[f.dob] += 1
             if f.gender:
                 g.genders.add(f.gender)
             self.groups[mid] = g
@@ -85,7 +94,10 @@ class Clusterer:
             return False
         if len(a.genders | b.genders) > 1 and a.genders and b.genders and a.genders != b.genders:
             return True
-        return any(not dobs_compatible(x, y) for x in a.dobs for y in b.dobs)
+        # A slip is a one-off: a date that several reports give on both sides is not one.
+        return any(
+            not dobs_compatible(x, y, slip=min(nx, ny) == 1) for x, nx in a.dobs.items() for y, ny in b.dobs.items()
+        )
 
     def union(self, x: str, y: str, *, hard: bool) -> bool:
         ra, rb = self.find(x), self.find(y)
@@ -98,7 +110,7 @@ class Clusterer:
             ra, rb, a, b = rb, ra, b, a
         self.parent[rb] = ra
         a.members.extend(b.members)
-        a.dobs |= b.dobs
+        a.dobs.update(b.dobs)
         a.genders |= b.genders
         del self.groups[rb]
         return True

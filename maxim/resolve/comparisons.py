@@ -180,9 +180,34 @@ DOB = Comparison(
     ],
 )
 
+
+def _shared_context(n: int) -> Predicate:
+    return lambda a, b: len(set(a.context or ()) & set(b.context or ())) >= n
+
+
+def _context_level(n: int, label: str) -> Level:
+    return Level(
+        label,
+        _shared_context(n),
+        lambda: _cll().ArrayIntersectLevel("context", n).configure(label_for_charts=label),
+    )
+
+
+CONTEXT = Comparison(
+    "context",
+    "people, places and identifiers named alongside",
+    [
+        _null_level("context", "nothing named alongside on both"),
+        _context_level(2, "named alongside two or more of the same people, places or identifiers"),
+        _context_level(1, "named alongside the same person, place or identifier"),
+        _else("nothing named alongside in common"),
+    ],
+)
+
 COMPARISONS: list[Comparison] = [
     NAME,
     DOB,
+    CONTEXT,
     _identifier("phone", "phone"),
     _identifier("passport", "passport number"),
     _identifier("email", "email"),

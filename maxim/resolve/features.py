@@ -5,7 +5,9 @@ names mapped to their full form, and sorted so name order does not matter. Each 
 gets a *skeleton*: a consonant key in which common transliteration and spelling variants
 coincide (pinyin and Wade-Giles `Zhang`/`Chang`, `Xu`/`Hsu`; Albanian `Hoxha`/`Hodja`/`Hoxhaj`;
 `Mohammed`/`Muhammad`; `Stephen`/`Steven`). Dates of birth keep their precision (`1984`,
-`1984-03` or `1984-03-02`), so a partial date can agree with a full one.
+`1984-03` or `1984-03-02`), so a partial date can agree with a full one. A mention's
+*context* is what its report names alongside it (other people, places, identifiers): the
+collective evidence that tells two "Thomas Johnson"s without a date of birth apart.
 """
 
 from __future__ import annotations
@@ -138,6 +140,9 @@ class MentionFeatures:
     email: str | None
     gender: str | None
     nationality: str | None
+    # what the report names alongside this person: other people's name skeletons and the
+    # identifiers (phones, postcodes, vehicles, accounts) it gives; None when it names nothing
+    context: list[str] | None = None
 
     def as_row(self) -> dict[str, Any]:
         return asdict(self)
@@ -175,7 +180,9 @@ def _first(values: Mapping[str, list[str]], prop: str) -> str | None:
     return found[0] if found else None
 
 
-def features(unique_id: str, props: Mapping[str, list[str]], caption: str = "") -> MentionFeatures:
+def features(
+    unique_id: str, props: Mapping[str, list[str]], caption: str = "", context: Iterable[str] = ()
+) -> MentionFeatures:
     """Features of one mention from its property values (valid, normalised statement values)."""
     name = _first(props, "name")
     if name is None:
@@ -199,7 +206,41 @@ def features(unique_id: str, props: Mapping[str, list[str]], caption: str = "") 
         email=_first(props, "email"),
         gender=_first(props, "gender"),
         nationality=_first(props, "nationality"),
+        context=sorted(set(context)) or None,
     )
+
+
+NAME_PROPS = ("name", "firstName", "lastName")
+
+
+def report_contexts(rows: Iterable[tuple[str, str, str, str, str | None]]) -> dict[str, list[str]]:
+    """What each Person in one report is named alongside: the collective evidence of resolution.
+
+    `rows` are one report's valid statements as (entity_id, schema, prop, value,
+    identifier_kind). A person's context is the name skeleton of every other person the report
+    names and every identifier it gives (phones, postcodes, vehicles, accounts, documents) that
+    is not the person's own: two mentions of a common name beside the same associates or at the
+    same address are far more likely one person than the name alone says.
+    """
+    names: dict[str, dict[str, list[str]]] = {}
+    identifiers: set[str] = set()
+    own: dict[str, set[str]] = {}
+    for entity_id, schema, prop, value, kind in rows:
+        if schema == "Person":
+            names.setdefault(entity_id, {})
+            if prop in NAME_PROPS:
+                names[entity_id].setdefault(prop, []).append(value)
+        if kind:
+            key = f"{kind}:{value}"
+            identifiers.add(key)
+            own.setdefault(entity_id, set()).add(key)
+    skels = {eid: features(eid, props).name_skel for eid, props in names.items()}
+    out: dict[str, list[str]] = {}
+    for eid in names:
+        keys = {f"n:{s}" for other, s in skels.items() if other != eid and s}
+        keys.update(k for k in identifiers if k not in own.get(eid, ()))
+        out[eid] = sorted(keys)
+    return out
 
 
 def group_statements(rows: Iterable[tuple[str, str, str]]) -> dict[str, dict[str, list[str]]]:

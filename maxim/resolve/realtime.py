@@ -16,7 +16,7 @@ from typing import Any
 
 from maxim.intake.statements import ReportRecord
 from maxim.resolve.comparisons import COMPARISONS, Comparison, level_index
-from maxim.resolve.features import MentionFeatures, features, group_statements
+from maxim.resolve.features import MentionFeatures, features, group_statements, report_contexts
 from maxim.store.access import DataAccess
 from maxim.store.resolution_access import ResolutionAccess
 
@@ -127,7 +127,12 @@ def record_mentions(record: ReportRecord) -> dict[str, MentionFeatures]:
         (s["entity_id"], s["prop"], s["value"]) for s in record.statements if s["entity_id"] in people and s["valid"]
     ]
     grouped = group_statements(rows)
-    return {eid: features(eid, grouped.get(eid, {}), people[eid]) for eid in people}
+    contexts = report_contexts(
+        (s["entity_id"], s["schema"], s["prop"], s["value"], s.get("identifier_kind"))
+        for s in record.statements
+        if s["valid"]
+    )
+    return {eid: features(eid, grouped.get(eid, {}), people[eid], contexts.get(eid, ())) for eid in people}
 
 
 def candidates_for(access: DataAccess, record: ReportRecord, limit: int = 5) -> list[Candidate]:

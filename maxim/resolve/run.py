@@ -4,6 +4,8 @@ Reads mentions through the data-access layer, trains (or reuses) the Splink mode
 scored pairs, clusters them under the analysts' judgements, and stores the result with the
 model that produced it. Small stores (too few mentions to train on) use the model bundled
 with Maxim, trained on the synthetic scenario; the run records which model it used.
+Vehicles, addresses and organisations are linked in the same run by their identifiers
+(`maxim.resolve.identified`), under the same judgements, and stored with the people.
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from maxim.resolve.cluster import Assignment, cluster
-from maxim.resolve.features import MentionFeatures, features, group_statements
+from maxim.resolve.features import MentionFeatures, features, group_statements, report_contexts
+from maxim.resolve.identified import SCHEMATA, resolve_identified
 from maxim.resolve.splink_engine import train_and_predict
 from maxim.store.access import DataAccess
 from maxim.store.resolution_access import ResolutionAccess
@@ -58,7 +63,10 @@ def without_term_frequencies(model: dict[str, Any]) -> dict[str, Any]:
 
 def load_features(res: ResolutionAccess, entity_ids: Sequence[str] | None = None) -> dict[str, MentionFeatures]:
     grouped = group_statements(res.person_statements(entity_ids))
-    return {eid: features(eid, props) for eid, props in sorted(grouped.items())}
+    contexts: dict[str, list[str]] = {}
+    for _report, rows in groupby(res.context_statements(entity_ids), key=itemgetter(0)):
+        contexts.update(report_contexts(row[1:] for row in rows))
+    return {eid: features(eid, props, context=contexts.get(eid, ())) for eid, props in sorted(grouped.items())}
 
 
 def term_frequencies(mentions: Mapping[str, MentionFeatures]) -> dict[str, float]:
@@ -83,6 +91,15 @@ def merged_canonicals(assignments: Sequence[Assignment]) -> list[str]:
     return sorted(c for c, n in sizes.items() if n > 1)
 
 
+def counts(assignments: Sequence[Assignment]) -> dict[str, int]:
+    return {
+        "mentions": len(assignments),
+        "canonical": len({a.canonical_id for a in assignments}),
+        "merged_clusters": len(merged_canonicals(assignments)),
+        "unresolved": sum(1 for a in assignments if a.origin == "unresolved"),
+    }
+
+
 def resolve(
     access: DataAccess,
     *,
@@ -91,7 +108,12 @@ def resolve(
     model: dict[str, Any] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> RunSummary:
-    """Resolve every Person mention the actor may see; judgements override the model."""
+    """Resolve every mention the actor may see; judgements override the model and the rules.
+
+    People go through Splink; vehicles, addresses and organisations are linked by their
+    identifiers (`maxim.resolve.identified`). The summary counts every mention; the run's
+    metrics keep the Person figures apart, with each identified family under `identified`.
+    """
     step = progress or (lambda _msg: None)
     res = ResolutionAccess(access)
     started = access.clock()
@@ -124,10 +146,13 @@ def resolve(
     not_same = [(j.left_id, j.right_id) for j in current if j.judgement == "not_same"]
     assignments = cluster(mentions, edges, threshold=threshold, same=same, not_same=not_same)
     timings["cluster_s"] = time.perf_counter() - t1
+    t_identified = time.perf_counter()
+    identified = resolve_identified(res.schema_statements(SCHEMATA), same=same, not_same=not_same)
+    others = [a for found in identified.values() for a in found]
+    timings["identified_s"] = time.perf_counter() - t_identified
     run_id = uuid.uuid4().hex
     merged = merged_canonicals(assignments)
     step("writing the resolution")
-    t2 = time.perf_counter()
     unresolved = sum(1 for a in assignments if a.origin == "unresolved")
     run = {
         "id": run_id,
@@ -144,13 +169,14 @@ def resolve(
             "canonical": len({a.canonical_id for a in assignments}),
             "merged_clusters": len(merged),
             "unresolved": unresolved,
+            "identified": {family: counts(found) for family, found in identified.items()},
             "timings": timings,
         },
         "term_frequencies": None if source == "bundled" else term_frequencies(mentions),
     }
     res.save_run(
         run,
-        [link_row(a, run_id) for a in assignments],
+        [link_row(a, run_id) for a in (*assignments, *others)],
         [{"left_id": a, "right_id": b, "match_probability": p, "run_id": run_id} for a, b, p in edges],
         [{"entity_id": eid, "features": f.as_row(), "run_id": run_id} for eid, f in mentions.items()],
         [
@@ -159,16 +185,16 @@ def resolve(
             if f.comparable
             for k in dict.fromkeys(f.blocking_keys())
         ],
-        merged,
+        merged + merged_canonicals(others),
     )
-    res.finish_run(run_id, access.clock(), {**timings, "write_s": time.perf_counter() - t2})
+    everything = counts([*assignments, *others])
     return RunSummary(
         run_id,
         engine,
-        len(mentions),
-        len({a.canonical_id for a in assignments}),
-        len(merged),
-        unresolved,
+        everything["mentions"],
+        everything["canonical"],
+        everything["merged_clusters"],
+        everything["unresolved"],
         source,
         timings,
     )

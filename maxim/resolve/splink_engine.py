@@ -26,6 +26,7 @@ ENGINES = ("duckdb", "spark")
 # Name-only blocking (no date of birth or identifier) is used while it stays affordable.
 NAME_ONLY_BLOCKING_MAX_PAIRS = 20_000_000
 PRIOR_RULES_RECALL = 0.6
+LIST_COLUMNS = ("name_tokens", "context")
 
 
 @dataclass
@@ -40,9 +41,14 @@ def _on(*cols: str) -> str:
     return " AND ".join(f"l.{c} = r.{c}" for c in cols)
 
 
-def blocking_rules(rows: Sequence[MentionFeatures]) -> tuple[list[str], dict[str, Any]]:
-    """Splink blocking rules (portable SQL) for prediction, and whether name-only blocking is on."""
-    rules = [
+def blocking_rules(rows: Sequence[MentionFeatures]) -> tuple[list[Any], dict[str, Any]]:
+    """Splink blocking rules for prediction, and whether name-only blocking is on.
+
+    When pairing every mention of a name is too costly, mentions of one name skeleton are
+    still paired when they are named alongside the same person, place or identifier (the
+    context array exploded), so a common name without a date of birth is not left unlinked.
+    """
+    rules: list[Any] = [
         _on("name_skel", "dob_year"),
         _on("skel_a", "dob"),
         _on("skel_b", "dob"),
@@ -53,12 +59,19 @@ def blocking_rules(rows: Sequence[MentionFeatures]) -> tuple[list[str], dict[str
     sizes = Counter(r.name_skel for r in rows if r.name_skel and len(r.name_tokens) >= 2)
     pairs = sum(n * (n - 1) // 2 for n in sizes.values())
     name_only = pairs <= NAME_ONLY_BLOCKING_MAX_PAIRS
+    described = list(rules)
     if name_only:
         rules.append(_on("name_skel"))
-    return rules, {"name_only_blocking": name_only, "name_only_pairs": pairs, "rules": rules}
+        described.append(rules[-1])
+    else:
+        from splink import block_on
+
+        rules.append(block_on("name_skel", "context", arrays_to_explode=["context"]))
+        described.append("l.name_skel = r.name_skel AND one context element agrees (context exploded)")
+    return rules, {"name_only_blocking": name_only, "name_only_pairs": pairs, "rules": described}
 
 
-def settings_creator(rules: list[str]) -> Any:
+def settings_creator(rules: list[Any]) -> Any:
     from splink import SettingsCreator
     from splink.comparison_library import CustomComparison
 
@@ -72,7 +85,7 @@ def settings_creator(rules: list[str]) -> Any:
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
         comparisons=comparisons,
-        blocking_rules_to_generate_predictions=list[Any](rules),  # SQL strings are accepted
+        blocking_rules_to_generate_predictions=rules,  # SQL strings and rule creators
         retain_intermediate_calculation_columns=False,
         retain_matching_columns=False,
         additional_columns_to_retain=[],
@@ -162,7 +175,7 @@ def _to_arrow(rows: list[dict[str, Any]]) -> Any:
 
     return pa.Table.from_pylist(
         rows,
-        schema=pa.schema([(name, pa.list_(pa.string()) if name == "name_tokens" else pa.string()) for name in rows[0]]),
+        schema=pa.schema([(name, pa.list_(pa.string()) if name in LIST_COLUMNS else pa.string()) for name in rows[0]]),
     )
 
 
@@ -204,9 +217,13 @@ def train_and_predict(
             linker.training.estimate_parameters_using_expectation_maximisation(
                 block_on("dob"), estimate_without_term_frequencies=True, max_pairs=2e6
             )
-            step("estimating m (EM, blocked on name skeleton)")
+            # Date of birth and context are learnt among pairs sharing a name skeleton and a phone,
+            # nearly all one person: among pairs sharing only a name, homonyms teach EM that a true
+            # match's dates differ; among pairs sharing only a phone, a controller's phone teaches
+            # it that a true match's names differ.
+            step("estimating m (EM, blocked on name skeleton and phone)")
             linker.training.estimate_parameters_using_expectation_maximisation(
-                block_on("name_skel"), estimate_without_term_frequencies=True, max_pairs=2e6
+                block_on("name_skel", "phone"), estimate_without_term_frequencies=True, max_pairs=2e6
             )
         timings["train_s"] = time.perf_counter() - t0
         trained = linker.misc.save_model_to_json()

@@ -7,6 +7,7 @@ and real-time candidate lookups a CONSULTATION.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -80,6 +81,40 @@ class ResolutionAccess:
                     out.extend((r[0], r[1], r[2]) for r in result)
         return out
 
+    def context_statements(
+        self, entity_ids: Sequence[str] | None = None
+    ) -> Iterator[tuple[str, str, str, str, str, str | None]]:
+        """(report_id, entity_id, schema, prop, value, identifier_kind) of what visible reports name
+        alongside Person mentions: names and identifiers, ordered by report. With `entity_ids`,
+        only the reports those mentions come from."""
+        s = statements.c
+        query = (
+            self.access.visible_statements(s.report_id, s.entity_id, s.schema, s.prop, s.value, s.identifier_kind)
+            .where(s.valid)
+            .where(or_(s.identifier_kind.is_not(None), and_(s.schema == "Person", s.prop.in_(PERSON_PROPS[:3]))))
+            .order_by(s.report_id)
+        )
+        with self.db.reader.connect() as conn:
+            if entity_ids is None:
+                for r in conn.execution_options(yield_per=CHUNK).execute(query):
+                    yield (r[0], r[1], r[2], r[3], r[4], r[5])
+                return
+            for chunk in _chunks(list(entity_ids), 500):
+                reports = select(s.report_id).where(s.entity_id.in_(chunk)).distinct()
+                for r in conn.execute(query.where(s.report_id.in_(reports))):
+                    yield (r[0], r[1], r[2], r[3], r[4], r[5])
+
+    def schema_statements(self, schemata: Sequence[str]) -> Iterator[tuple[str, str, str, str, bool]]:
+        """(entity_id, schema, prop, value, valid) of every visible statement on mentions of these
+        schemata, invalid ones too: deterministic resolution says why an identifier did not count."""
+        s = statements.c
+        query = self.access.visible_statements(s.entity_id, s.schema, s.prop, s.value, s.valid).where(
+            s.schema.in_(schemata)
+        )
+        with self.db.reader.connect() as conn:
+            for r in conn.execution_options(yield_per=CHUNK).execute(query):
+                yield (r[0], r[1], r[2], r[3], bool(r[4]))
+
     def visible_entities(self, entity_ids: Iterable[str]) -> set[str]:
         """Which of these entities have at least one statement the actor may see."""
         ids = sorted(set(entity_ids))
@@ -116,9 +151,15 @@ class ResolutionAccess:
         keys: Sequence[dict[str, Any]],
         merged: Sequence[str],
     ) -> None:
-        """Replace the resolution with a run's result, in one transaction, logging the merges."""
+        """Replace the resolution with a run's result, in one transaction, logging the merges.
+
+        The run row is stamped finished (with the time the write took) by the transaction's last
+        statement, so a run is whole or absent: a process killed anywhere before the commit leaves
+        the previous resolution, never links from a run that did not finish.
+        """
+        started = time.perf_counter()
         with self.db.writer.begin() as conn:
-            conn.execute(insert(resolution_runs), [run])
+            conn.execute(insert(resolution_runs), [{**run, "finished_at": None}])
             for table in (resolution_links, resolution_edges, resolution_features, resolution_keys):
                 conn.execute(delete(table))
             for table, rows in (
@@ -137,6 +178,12 @@ class ResolutionAccess:
                     merged,
                     f"resolution run {run['id']}: {len(merged)} canonical entities of more than one mention",
                 )
+            timings = {**run["metrics"].get("timings", {}), "write_s": time.perf_counter() - started}
+            conn.execute(
+                update(resolution_runs)
+                .where(resolution_runs.c.id == run["id"])
+                .values(finished_at=self.access.clock(), metrics={**run["metrics"], "timings": timings})
+            )
 
     def _audit(
         self, conn: Connection, operation: Operation, object_type: str, ids: Sequence[str], justification: str | None
@@ -290,12 +337,3 @@ class ResolutionAccess:
     def count_links(self) -> int:
         with self.db.reader.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(resolution_links)).scalar_one())
-
-    def finish_run(self, run_id: str, at: datetime, timings: dict[str, float]) -> None:
-        with self.db.writer.begin() as conn:
-            metrics = conn.execute(select(resolution_runs.c.metrics).where(resolution_runs.c.id == run_id)).scalar_one()
-            conn.execute(
-                update(resolution_runs)
-                .where(resolution_runs.c.id == run_id)
-                .values(finished_at=at, metrics={**metrics, "timings": timings})
-            )

@@ -25,6 +25,7 @@ from maxim.store.access import DataAccess, Forbidden
 from maxim.store.audit import Operation
 from maxim.store.audit import entries as audit_entries
 from maxim.web.auth import Auth
+from maxim.web.pages_resolution import make_router as resolution_pages
 from maxim.web.views import grading_label, graph_view, graphml, search_view, timeline_view
 
 SUBJECT_ROWS = 3
@@ -68,9 +69,11 @@ def make_router(
     page: Page,
     ref: Reference | None = None,
 ) -> APIRouter:
-    """Routes for /reports/new, /reports/{id}/audit, /entities/{id}/chart|graph.json|graph.graphml|timeline, /search."""
+    """Routes for /reports/new, /reports/{id}/audit, /entities/{id}/chart|graph.json|graph.graphml|timeline, /search,
+    and the entity-resolution pages (`maxim.web.pages_resolution`)."""
     reference = ref or load_reference()
     router = APIRouter()
+    router.include_router(resolution_pages(get_access, authenticated, templates, page))
     Access = Annotated[DataAccess, Depends(get_access)]
     Authed = Annotated[Auth, Depends(authenticated)]
 
