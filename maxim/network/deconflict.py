@@ -1,7 +1,10 @@
 """Deconfliction: a new report touches a subject of another unit's live operation.
 
-`check_deconfliction(access, report_id)` runs after a report is stored. It folds the report's
-statements the submitter may see into graph nodes (canonical persons, addresses, vehicles,
+`check_deconfliction(access, report_id)` runs after a report is stored (intake's `after_store`
+hook and the web API call it). It first brings the stored networks of every computed scope up to
+date with the report (`maxim.store.network_access.update_networks`: only the components around
+what the report touches are recomputed). Then it folds the report's statements the submitter
+may see into graph nodes (canonical persons, addresses, vehicles,
 accounts, and strong identifiers such as phones), folds what the submitter may see of every
 live operation's subjects the same way, and where they meet stores two alerts: one for the
 operation's owning unit and one for the submitter. The submitter's alert names the shared
@@ -24,7 +27,7 @@ from maxim.network.fold import PERSON, Folded, fold
 from maxim.prioritise.config import load_harm_config
 from maxim.store.access import Actor, DataAccess
 from maxim.store.audit import Operation
-from maxim.store.network_access import canonical_ids, read_facts, read_reports
+from maxim.store.network_access import canonical_ids, read_facts, read_reports, update_networks
 from maxim.store.tables_network import deconfliction_alerts
 from maxim.store.tables_workflow import operation_subjects, operations
 
@@ -58,7 +61,9 @@ def _keys(folded: Folded, entity_ids: set[str] | None = None) -> dict[str, str]:
 
 
 def check_deconfliction(access: DataAccess, report_id: str) -> list[Alert]:
-    """Store and return the deconfliction alerts a newly stored report raises."""
+    """Update the stored networks for a newly stored report; store and return the deconfliction
+    alerts it raises."""
+    update_networks(access, [report_id])
     actor = access.actor
     with access.db.reader.connect() as conn:
         live = [

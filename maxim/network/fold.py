@@ -154,6 +154,10 @@ def fold(
     for s in subjects:
         categories[(s.entity_id, s.report_id)].add(s.category)
 
+    # One order whatever order the facts came in (report, then entity), so a fold of some reports
+    # gives every node they hold the same caption, records and payments, in the same order, as a
+    # fold of all of them: an incremental update then agrees with a full rebuild.
+    entities = dict(sorted(entities.items(), key=lambda item: (item[1].report_id, item[0])))
     kinds: dict[str, str] = {}
     captions: dict[str, str] = {}
     node_of: dict[str, str] = {}

@@ -1,8 +1,10 @@
 """JSON API for networks, harm scores, key nominals, evidence paths and deconfliction alerts (no
 `from __future__ import annotations`: FastAPI reads the annotations at definition time).
 
-Thin: each route calls `NetworkAccess`, which reads only what the actor may see. An unknown
-network or entity is 404, indistinguishable from one the actor may not see.
+Thin: each route calls `NetworkAccess`, which reads only what the actor may see. Networks are
+read from what is stored for the actor's scope (computed on a scope's first request, kept up to
+date as reports arrive); `?refresh=true` on the list recomputes them. An unknown network or
+entity is 404, indistinguishable from one the actor may not see.
 """
 
 from collections.abc import Callable
@@ -29,12 +31,14 @@ def make_router(get_access: Callable[..., DataAccess]) -> APIRouter:
         top: Annotated[int, Query(ge=1, le=1000)] = 50,
         refresh: bool = False,
     ) -> Any:
-        if refresh or not store.has_networks():
+        if refresh or not store.is_computed():
             store.refresh()
         return {"networks": store.ranked(top)}
 
     @router.get("/networks/{network_id}", summary="A network: members, edges with their reports, key nominals")
     def get_network(store: Networks, network_id: str) -> Any:
+        if not store.is_computed():  # stored results are read; the first request of a scope makes them
+            store.refresh()
         found = store.network(network_id)
         if found is None:
             raise HTTPException(status_code=404, detail="no such network")
@@ -42,6 +46,8 @@ def make_router(get_access: Callable[..., DataAccess]) -> APIRouter:
 
     @router.get("/networks/{network_id}/nominals", summary="Key nominals of a network with scores and roles")
     def get_nominals(store: Networks, network_id: str) -> Any:
+        if not store.is_computed():
+            store.refresh()
         found = store.network(network_id)
         if found is None:
             raise HTTPException(status_code=404, detail="no such network")
