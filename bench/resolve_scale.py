@@ -256,7 +256,11 @@ def _statements(eid: str, f: Any) -> list[dict[str, Any]]:
         "gender": f.gender,
         "nationality": f.nationality,
     }
-    return [{"entity_id": eid, "prop": k, "value": v, "valid": True} for k, v in props.items() if v]
+    return [
+        {"entity_id": eid, "schema": "Person", "prop": k, "value": v, "identifier_kind": None, "valid": True}
+        for k, v in props.items()
+        if v
+    ]
 
 
 def main() -> None:
