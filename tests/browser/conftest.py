@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from maxim.scenario.writer import write_scenario
 from maxim.security.auth import create_user
 from maxim.security.users import DEMO_USERS, ensure_local_admin
 from maxim.store.access import DataAccess
-from maxim.store.engine import connect
+from maxim.store.engine import Database, connect
 from maxim.store.migrate import upgrade
 from tests.factories import person, report
 
@@ -50,26 +51,32 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def seed_users(db: Database) -> DataAccess:
+    """The schema and the demo users with a known password; the local administrator's access."""
+    upgrade(db)
+    admin = ensure_local_admin(db)
+    now = datetime.now(UTC)
+    for username, name, unit, roles, external in DEMO_USERS:
+        create_user(
+            db,
+            username=username,
+            display_name=name,
+            unit=unit,
+            roles=roles,
+            password=PASSWORD,
+            now=now,
+            by="test",
+            external=external,
+        )
+    return DataAccess(db, admin, channel="test")
+
+
 def _seed(url: str, scenario_dir: Path, reports: int = 120) -> None:
-    """Demo users with a known password, a small scenario, and a nominal the journey will link to."""
+    """Demo users, a small scenario, and a nominal the journey will link to."""
     db = connect(url)
     try:
-        upgrade(db)
-        admin = ensure_local_admin(db)
+        access = seed_users(db)
         now = datetime.now(UTC)
-        for username, name, unit, roles, external in DEMO_USERS:
-            create_user(
-                db,
-                username=username,
-                display_name=name,
-                unit=unit,
-                roles=roles,
-                password=PASSWORD,
-                now=now,
-                by="test",
-                external=external,
-            )
-        access = DataAccess(db, admin, channel="test")
         ref = load_reference()
         write_scenario(scenario_dir, seed=7, reports=reports)
         ingest_file(scenario_dir / "reports.jsonl", access, ref)
@@ -90,12 +97,9 @@ def _seed(url: str, scenario_dir: Path, reports: int = 120) -> None:
         db.dispose()
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`maxim serve` in a subprocess on a free 127.0.0.1 port; yields its base URL."""
-    tmp = tmp_path_factory.mktemp("browser")
-    url = f"sqlite:///{tmp / 'maxim.db'}"
-    _seed(url, tmp / "scenario")
+@contextmanager
+def serving(tmp: Path, url: str) -> Iterator[str]:
+    """`maxim serve` on `url` in a subprocess on a free 127.0.0.1 port; yields its base URL."""
     port = _free_port()
     env = {**os.environ, "MAXIM_DATABASE_URL": url, "MAXIM_DATA_DIR": str(tmp)}
     maxim = Path(sys.executable).with_name("maxim")
@@ -121,6 +125,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc.terminate()
         proc.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app over a small scenario, served for the whole browser session."""
+    tmp = tmp_path_factory.mktemp("browser")
+    url = f"sqlite:///{tmp / 'maxim.db'}"
+    _seed(url, tmp / "scenario")
+    with serving(tmp, url) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

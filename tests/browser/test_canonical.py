@@ -9,12 +9,7 @@ database, resolved before the server starts, so the nominals are known and few.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,12 +23,8 @@ from maxim.intake.parse import parse_report
 from maxim.intake.statements import build_record
 from maxim.reference import load_reference
 from maxim.resolve.run import resolve
-from maxim.security.auth import create_user
-from maxim.security.users import DEMO_USERS, ensure_local_admin
-from maxim.store.access import DataAccess
 from maxim.store.engine import connect
-from maxim.store.migrate import upgrade
-from tests.browser.conftest import PASSWORD, _free_port
+from tests.browser.conftest import seed_users, serving
 from tests.browser.test_journey import Checker, sign_in
 from tests.factories import person, report
 
@@ -41,7 +32,7 @@ pytestmark = pytest.mark.browser
 PEOPLE = (
     ("RES/1", "ZHANG Wei", {"birthDate": ["1984-03-02"], "phone": ["07700 900123"]}),
     ("RES/2", "Wei Chang", {"birthDate": ["1984-03-02"]}),
-    ("RES/3", "Wei Zhang", {"birthDate": ["1961-07-19"]}),
+    ("RES/3", "Wei Zhang", {}),  # no date of birth: a candidate, too uncertain to merge
 )
 
 
@@ -49,22 +40,8 @@ def _seed(url: str) -> None:
     """Demo users, three reports naming two people, and a resolution run over them."""
     db = connect(url)
     try:
-        upgrade(db)
-        admin = ensure_local_admin(db)
+        access = seed_users(db)
         now = datetime.now(UTC)
-        for username, name, unit, roles, external in DEMO_USERS:
-            create_user(
-                db,
-                username=username,
-                display_name=name,
-                unit=unit,
-                roles=roles,
-                password=PASSWORD,
-                now=now,
-                by="test",
-                external=external,
-            )
-        access = DataAccess(db, admin, channel="test")
         ref = load_reference()
         for reference, name, props in PEOPLE:
             raw = report(reference=reference, text="Named subject.", entities=[person("p1", name, **props)])
@@ -79,33 +56,8 @@ def resolved_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("browser-resolution")
     url = f"sqlite:///{tmp / 'maxim.db'}"
     _seed(url)
-    port = _free_port()
-    env = {**os.environ, "MAXIM_DATABASE_URL": url, "MAXIM_DATA_DIR": str(tmp)}
-    log = (tmp / "serve.log").open("w")
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("maxim")), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=log,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(f"{base}/health", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail(f"maxim serve exited: {(tmp / 'serve.log').read_text()}")
-                time.sleep(0.1)
-        else:
-            pytest.fail(f"maxim serve did not answer on {base}: {(tmp / 'serve.log').read_text()}")
+    with serving(tmp, url) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture
