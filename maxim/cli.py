@@ -154,7 +154,7 @@ def ingest(
 
     from maxim.intake.batch import Row, ingest_file
     from maxim.intake.mapped import mapped_rows, read_mapping
-    from maxim.network.deconflict import check_deconfliction
+    from maxim.network.deconflict import check_deconfliction_batch
     from maxim.reference import load_reference
     from maxim.resolve.matches import MatchWriter
     from maxim.share.imports import ImportRefused
@@ -193,7 +193,7 @@ def ingest(
                     rejects_path=rejects,
                     progress=lambda n: progress.advance(task, n),
                     workers=workers,
-                    after_store=lambda report_id: check_deconfliction(access, report_id),
+                    after_store=lambda report_ids: check_deconfliction_batch(access, report_ids),
                     rows=rows,
                     on_stored=matcher.add if matcher is not None else None,
                 )

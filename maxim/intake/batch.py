@@ -169,17 +169,20 @@ def ingest_file(
     progress: Callable[[int], None] | None = None,
     chunk: int = CHUNK,
     workers: int = 1,
-    after_store: Callable[[str], object] | None = None,
+    after_store: Callable[[list[str]], object] | None = None,
     rows: Iterable[Row] | None = None,
     on_stored: Callable[[int, ReportRecord], object] | None = None,
 ) -> BatchSummary:
     """Ingest one batch file through the data-access layer; returns what happened to every row.
 
     Each chunk of valid reports is one transaction, written in file order whatever `workers`
-    is, so the store ends the same however many processes parsed it. `rows` replaces reading
-    `path` by its suffix (a spreadsheet read through a column mapping); `on_stored` hears of
-    every good row (its number and record) once its chunk is committed, new or unchanged, so a
-    later step such as matching sees the same rows whether or not the file was ingested before.
+    is, so the store ends the same however many processes parsed it. `after_store` hears, in one
+    call per committed chunk, of the reports it stored (new reports and new versions, in file
+    order, each once), so later stages (deconfliction and the stored networks' update) run once
+    per chunk rather than once per report. `rows` replaces reading `path` by its suffix (a
+    spreadsheet read through a column mapping); `on_stored` hears of every good row (its number
+    and record) once its chunk is committed, new or unchanged, so a later step such as matching
+    sees the same rows whether or not the file was ingested before.
     """
     summary = BatchSummary()
     rejects_path = rejects_path or path.with_name(path.name + ".rejects.jsonl")
@@ -188,18 +191,18 @@ def ingest_file(
     try:
         for prepared in _prepared(_chunks(source, chunk), access.actor.username, ref, workers):
             records = [record for _, record, _, _ in prepared if record is not None]
-            stored = set()
+            stored: dict[str, None] = {}  # report ids in file order, each once
             for result in access.submit(records):
                 if result.outcome == Outcome.UNCHANGED:
                     summary.unchanged += 1
                     continue
-                stored.add(result.report_id)
-                if after_store is not None:  # later stages (deconfliction) hear of each new report
-                    after_store(result.report_id)
+                stored[result.report_id] = None
                 if result.outcome == Outcome.CREATED:
                     summary.created += 1
                 else:
                     summary.new_versions += 1
+            if after_store is not None and stored:  # the chunk is committed: later stages hear of it
+                after_store(list(stored))
             # A duplicate within the chunk shares its report id with the stored one: count it once.
             summary.statements += sum(
                 len(r.statements) for r in {r.report["id"]: r for r in records}.values() if r.report["id"] in stored

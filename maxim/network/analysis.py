@@ -1,9 +1,9 @@
 """From visible evidence to networks ranked by harm, every score with its breakdown. Pure.
 
-The steps of `maxim.prioritise.rank.analyse` (fold, graph, networks with stable ids, roles), with
-every network and every nominal scored together over arrays (`maxim.network.harm`) rather than
-one evidence walk per subject; the scores are the same, breakdown for breakdown. That function
-stays as the plain reference the tests hold this one to.
+`analyse` folds the facts, builds the graph, finds networks (keeping previous ids where they
+still fit), infers roles, and scores every network and every nominal together over arrays
+(`maxim.network.harm`, the one scorer: a walk per subject took minutes on a large graph). The
+tests hold it to a plain per-subject reference, breakdown for breakdown.
 
 `around` limits the analysis to the components holding some nodes: an incremental update reads
 only the reports around what one report touched (`maxim.network.incremental`), and the other
@@ -13,19 +13,44 @@ components in those reports are fragments it must not store.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
 
-from maxim.network.fold import fold
+from maxim.network.fold import Folded, fold
 from maxim.network.graph import EvidenceGraph, IntArray
 from maxim.network.harm import HarmFacts, score_groups, score_nominals
 from maxim.network.model import Fact, ReportInfo, Subject
 from maxim.network.networks import MAX_PERSONS, MIN_PERSONS, Network, _hash_id, assign_ids, find_groups
 from maxim.network.roles import infer_roles
+from maxim.network.score import Score
 from maxim.prioritise.config import HarmConfig, load_harm_config
 from maxim.prioritise.evidence import EvidenceIndex
-from maxim.prioritise.rank import Analysis, Ranked
+
+
+@dataclass
+class Ranked:
+    """A network with its score and, when nominals were scored, each person's score and roles."""
+
+    network: Network
+    score: Score
+    nominals: dict[str, Score] = field(default_factory=dict)
+    roles: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+
+
+@dataclass
+class Analysis:
+    """One analysis, kept whole: the store writes its networks and node index from the fold and
+    the graph, and callers read members and edges back from the graph."""
+
+    folded: Folded
+    graph: EvidenceGraph
+    ranked: list[Ranked]
+    index: EvidenceIndex
+
+    def network(self, network_id: str) -> Ranked | None:
+        return next((r for r in self.ranked if r.network.id == network_id), None)
 
 
 def analyse(

@@ -1,10 +1,12 @@
 """Deconfliction: a new report touches a subject of another unit's live operation.
 
-`check_deconfliction(access, report_id)` runs after a report is stored (intake's `after_store`
-hook and the web API call it). It first brings the stored networks of every computed scope up to
-date with the report (`maxim.store.network_access.update_networks`: only the components around
-what the report touches are recomputed). Then it folds the report's statements the submitter
-may see into graph nodes (canonical persons, addresses, vehicles,
+`check_deconfliction(access, report_id)` runs after a report is stored (the web API calls it);
+batch ingest calls `check_deconfliction_batch(access, report_ids)` once per committed chunk,
+which raises the same alerts as checking each report in turn but reads the operations once and
+updates the networks once for the whole chunk. Either first brings the stored networks of every
+computed scope up to date with the reports (`maxim.store.network_access.update_networks`: only
+the components around what they touch are recomputed). Then it folds each report's statements
+the submitter may see into graph nodes (canonical persons, addresses, vehicles,
 accounts, and strong identifiers such as phones), folds what the submitter may see of every
 live operation's subjects the same way, and where they meet stores two alerts: one for the
 operation's owning unit and one for the submitter. The submitter's alert names the shared
@@ -18,12 +20,14 @@ to contact. Operations of the submitter's own unit raise nothing.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from maxim.domain.identifiers.registry import REGISTRY
 from maxim.network.fold import PERSON, Folded, fold
+from maxim.network.model import Fact
 from maxim.prioritise.config import load_harm_config
 from maxim.store.access import Actor, DataAccess
 from maxim.store.audit import Operation
@@ -63,7 +67,18 @@ def _keys(folded: Folded, entity_ids: set[str] | None = None) -> dict[str, str]:
 def check_deconfliction(access: DataAccess, report_id: str) -> list[Alert]:
     """Update the stored networks for a newly stored report; store and return the deconfliction
     alerts it raises."""
-    update_networks(access, [report_id])
+    return check_deconfliction_batch(access, [report_id])
+
+
+def check_deconfliction_batch(access: DataAccess, report_ids: Sequence[str]) -> list[Alert]:
+    """Update the stored networks once for these newly stored reports; store and return the
+    alerts they raise, report by report in the order given, as one `check_deconfliction` per
+    report would. Batch ingest calls this per chunk: one network update per scope for the whole
+    chunk, not one per report."""
+    wanted = list(dict.fromkeys(report_ids))
+    if not wanted:
+        return []
+    update_networks(access, wanted)
     actor = access.actor
     with access.db.reader.connect() as conn:
         live = [
@@ -84,10 +99,11 @@ def check_deconfliction(access: DataAccess, report_id: str) -> list[Alert]:
             subjects[op_id].append(entity_id)
     canonical = canonical_ids(access)
     protected = load_harm_config().protected
-    report_facts = read_facts(access, protected, report_id=report_id)
-    if not report_facts:
+    by_report: dict[str, list[Fact]] = defaultdict(list)
+    for fact in read_facts(access, protected, report_ids=wanted):
+        by_report[fact.report_id].append(fact)
+    if not by_report:
         return []
-    report_keys = _keys(fold(report_facts, canonical=canonical))
     subject_folds: dict[str, Folded] = {}
     for owner in {op[2] for op in live}:
         # What the owning unit may see of its own subjects: never the submitter's view of them.
@@ -100,38 +116,18 @@ def check_deconfliction(access: DataAccess, report_id: str) -> list[Alert]:
         )
         owned = {e for op_id, _n, unit in live if unit == owner for e in subjects.get(op_id, [])}
         subject_folds[owner] = fold(read_facts(as_owner, protected, entity_ids=owned), canonical=canonical)
-    info = next(iter(read_reports(access, report_id)), None)
-    label = f"{info.originator} {info.reference}" if info else report_id
+    subject_keys = {
+        (op_id, subject): {subject: subject, canonical(subject): subject} | _keys(subject_folds[owner], {subject})
+        for op_id, _name, owner in live
+        for subject in set(subjects.get(op_id, []))
+    }
+    labels = {r.id: f"{r.originator} {r.reference}" for r in read_reports(access, report_ids=list(by_report))}
     alerts: list[Alert] = []
-    for op_id, name, owner in live:
-        for subject in sorted(set(subjects.get(op_id, []))):
-            keys = {subject: subject, canonical(subject): subject} | _keys(subject_folds[owner], {subject})
-            for node in sorted(keys.keys() & report_keys.keys()):
-                caption = report_keys[node]
-                alerts.append(
-                    Alert(
-                        "owner",
-                        owner,
-                        None,
-                        report_id,
-                        op_id,
-                        subject,
-                        f"Report {label} (submitted by {actor.username}, {actor.unit}) touches subject {subject} "
-                        f"of operation {name}; deconflict with {actor.unit}.",
-                    )
-                )
-                alerts.append(
-                    Alert(
-                        "submitter",
-                        actor.unit,
-                        actor.username,
-                        report_id,
-                        op_id,
-                        caption,
-                        f"Your report {label} names {caption}, which is linked to a live operation of "
-                        f"{owner}; contact {owner} before any action.",
-                    )
-                )
+    for report_id in wanted:
+        if report_id not in by_report:
+            continue  # nothing of it the submitter may see
+        report_keys = _keys(fold(by_report[report_id], canonical=canonical))
+        alerts += _alerts(actor, report_id, labels.get(report_id, report_id), report_keys, live, subjects, subject_keys)
     if not alerts:
         return []
     now = access.clock()
@@ -160,5 +156,49 @@ def check_deconfliction(access: DataAccess, report_id: str) -> list[Alert]:
                     )
                 )
                 stored.append(alert)
-    access.audit(Operation.COMBINATION, "deconfliction", [report_id], justification="deconfliction check")
+    checked = sorted({a.report_id for a in alerts})
+    access.audit(Operation.COMBINATION, "deconfliction", checked, justification="deconfliction check")
     return stored
+
+
+def _alerts(
+    actor: Actor,
+    report_id: str,
+    label: str,
+    report_keys: dict[str, str],
+    live: Sequence[tuple[str, str, str]],
+    subjects: dict[str, list[str]],
+    subject_keys: dict[tuple[str, str], dict[str, str]],
+) -> list[Alert]:
+    """The two alerts (owner, submitter) for every live operation subject one report touches."""
+    alerts: list[Alert] = []
+    for op_id, name, owner in live:
+        for subject in sorted(set(subjects.get(op_id, []))):
+            keys = subject_keys[(op_id, subject)]
+            for node in sorted(keys.keys() & report_keys.keys()):
+                caption = report_keys[node]
+                alerts.append(
+                    Alert(
+                        "owner",
+                        owner,
+                        None,
+                        report_id,
+                        op_id,
+                        subject,
+                        f"Report {label} (submitted by {actor.username}, {actor.unit}) touches subject {subject} "
+                        f"of operation {name}; deconflict with {actor.unit}.",
+                    )
+                )
+                alerts.append(
+                    Alert(
+                        "submitter",
+                        actor.unit,
+                        actor.username,
+                        report_id,
+                        op_id,
+                        caption,
+                        f"Your report {label} names {caption}, which is linked to a live operation of "
+                        f"{owner}; contact {owner} before any action.",
+                    )
+                )
+    return alerts

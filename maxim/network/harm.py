@@ -1,16 +1,16 @@
-"""Harm scores of many networks or nominals at once, over arrays. Pure.
+"""Harm scores of many networks or nominals at once, over arrays: Maxim's one harm scorer. Pure.
 
-`maxim.prioritise.score.score` scores one subject from its gathered evidence; calling it once per
-network walks Python sets per network and took minutes on a million-node graph. Here the same
-MoRiLE sections (harm, geographic scope, likelihood, confidence, organisational position; weights
-in `maxim/reference/harm.yaml`) are computed for every subject together: the facts become arrays
-indexed by node and by report (`HarmFacts`), each subject's reports are the distinct
-(subject, report) pairs of one sort, and every factor is a `np.bincount` over those pairs.
+Scoring one subject at a time, gathering its evidence into Python sets, took minutes on a
+million-node graph. Here the MoRiLE sections (`maxim.network.score`: harm, geographic scope,
+likelihood, confidence, organisational position; weights in `maxim/reference/harm.yaml`) are
+computed for every subject together: the facts become arrays indexed by node and by report
+(`HarmFacts`), each subject's reports are the distinct (subject, report) pairs of one sort, and
+every factor is a `np.bincount` over those pairs.
 
 Every score keeps its breakdown. The numbers of every factor (counts, points, the priority) are
 computed for all subjects; `ScoreTable.score(i)` renders subject i's `Score` (each factor's
-reason and the reports it cites) on demand, and it equals what `maxim.prioritise.score.score`
-gives for the same evidence, to the last bit:
+reason and the reports it cites) on demand. `tests/network/test_vector_harm.py` holds it to a
+plain per-subject reference (evidence gathered in sets, one subject at a time), to the last bit:
 
 - sums run in the order the reference runs them (money: payments in fold order, one
   `bincount` accumulating in that order; the harm total factor by factor);
@@ -35,9 +35,9 @@ import numpy.typing as npt
 
 from maxim.network.fold import PERSON
 from maxim.network.graph import BoolArray, EvidenceGraph, IntArray
+from maxim.network.score import MAX_CITED, Factor, Score
 from maxim.prioritise.config import HarmConfig
 from maxim.prioritise.evidence import LEAD_KINDS, EvidenceIndex
-from maxim.prioritise.score import MAX_CITED, Factor, Score
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -296,7 +296,7 @@ def _exact(values: npt.NDArray[np.generic], fn: Callable[[float], float]) -> Flo
 
 
 def _stepped(value: npt.NDArray[Any], thresholds: list[tuple[float, float]], floor: float = 0.0) -> FloatArray:
-    """`maxim.prioritise.score._stepped` over an array: the points of the last threshold reached."""
+    """The points of the last threshold each value reaches (`floor` below the first)."""
     out = np.full(len(value), floor, dtype=np.float64)
     for at, pts in thresholds:
         out = np.where(value >= at, pts, out)
@@ -355,7 +355,7 @@ class ScoreTable:
         return len(self.subjects)
 
     def score(self, i: int) -> Score:
-        """Subject i's score with its whole breakdown, as `maxim.prioritise.score.score` gives it."""
+        """Subject i's score with its whole breakdown: each factor's reason and cited reports."""
         f, cfg, h = self.facts, self.config, self.config.harm
         lo, hi = int(self.pair_start[i]), int(self.pair_start[i + 1])
         reps = self.pair_report[lo:hi]
@@ -502,9 +502,9 @@ def score_groups(
 def score_nominals(
     facts: HarmFacts, nodes: IntArray, names: Sequence[str], config: HarmConfig, as_of: date
 ) -> ScoreTable:
-    """Scores of nominals (person nodes), each as `EvidenceIndex.evidence(nominal=...)` sees it:
-    their own reports, victims named with them, payments they are party to, and the countries
-    and leads of their one-hop neighbourhood."""
+    """Scores of nominals (person nodes), each from their own evidence: their own reports,
+    victims named with them, payments they are party to, and the countries and leads of their
+    one-hop neighbourhood."""
     s_n, n_n, n_r = len(nodes), facts.n_nodes, facts.n_reports
     sub = np.full(n_n, -1, dtype=np.int64)
     sub[nodes] = np.arange(s_n, dtype=np.int64)

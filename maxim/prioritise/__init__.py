@@ -1,1 +1,4 @@
-"""Prioritisation: MoRiLE-style harm scores of networks and nominals, each with its breakdown."""
+"""Prioritisation inputs: the harm weights (`config.py`) and what the reports evidence (`evidence.py`).
+
+The score itself is `maxim.network.harm`, which scores every network and nominal at once.
+"""

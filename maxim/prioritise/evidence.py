@@ -1,4 +1,4 @@
-"""What the visible evidence says about a network or a nominal, for the harm score. Pure.
+"""What the visible reports evidence for the harm score, indexed by node and by report. Pure.
 
 Behaviour and intelligence only: victims (data-subject category `victim`) and children among them
 (any date of birth that makes them under 18 on the report's date, or a victim named in a sentence
@@ -6,6 +6,7 @@ that says child), exploitation (report themes and typology keywords), violence, 
 document fraud (keywords in report text, sentence by sentence: a sentence naming a person
 attributes the finding to that person), money (payments in GBP, SARs), reach (originators,
 national agencies, countries of accounts and addresses), grading and recency of the reports.
+`maxim.network.harm.HarmFacts.from_index` turns this index into the arrays the one scorer reads.
 Protected characteristics never reach here: the fold drops them.
 """
 
@@ -13,11 +14,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from maxim.network.fold import PERSON, Folded, Mention
+from maxim.network.fold import Folded, Mention
 from maxim.network.model import ReportInfo
 from maxim.prioritise.config import HarmConfig
 
@@ -32,23 +33,6 @@ class ReportFindings:
 
     found: dict[str, set[str] | None] = field(default_factory=dict)  # finding -> nodes, or None
     exploitation: set[str] = field(default_factory=set)
-
-
-@dataclass(slots=True)
-class SubjectEvidence:
-    subject: str
-    persons: set[str] = field(default_factory=set)
-    reports: list[ReportInfo] = field(default_factory=list)
-    victims: set[str] = field(default_factory=set)
-    child_victims: set[str] = field(default_factory=set)
-    findings: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # finding -> report ids
-    exploitation: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # category -> reports
-    money_gbp: float = 0.0
-    money_reports: set[str] = field(default_factory=set)
-    sar_reports: set[str] = field(default_factory=set)
-    originators: set[str] = field(default_factory=set)
-    countries: set[str] = field(default_factory=set)
-    leads: int = 0
 
 
 def _age_on(birth: str, on: date) -> int | None:
@@ -66,24 +50,20 @@ def _has(text: str, words: Iterable[str]) -> bool:
 
 
 class EvidenceIndex:
-    """Indexes of one fold, so the evidence of any set of nodes is quick to gather."""
+    """One fold's reports behind each node, findings per report, victims, children and countries:
+    built once per analysis and read by the scorer for every subject together."""
 
     def __init__(self, folded: Folded, reports: Sequence[ReportInfo], config: HarmConfig) -> None:
         self.folded = folded
         self.config = config
         self.reports = {r.id: r for r in reports}
-        self.node_reports: dict[str, set[str]] = defaultdict(set)
-        self.adjacent: dict[str, set[str]] = defaultdict(set)
+        self.node_reports: dict[str, set[str]] = defaultdict(set)  # the reports behind each node
         for a, b, _rel, rid in folded.records:
             self.node_reports[a].add(rid)
             self.node_reports[b].add(rid)
-            self.adjacent[a].add(b)
-            self.adjacent[b].add(a)
-        self.mentions: dict[str, list[Mention]] = defaultdict(list)
         self.report_mentions: dict[str, list[Mention]] = defaultdict(list)
         for m in folded.mentions:
             self.node_reports[m.node].add(m.report_id)
-            self.mentions[m.node].append(m)
             self.report_mentions[m.report_id].append(m)
         self.findings = {rid: self._analyse(r) for rid, r in self.reports.items()}
         self.victims: set[str] = set()
@@ -123,50 +103,3 @@ class EvidenceIndex:
             if evidenced and evidenced != "CHILD":
                 out.exploitation.add(evidenced)
         return out
-
-    def evidence(self, subject: str, nodes: Collection[str], *, nominal: str | None = None) -> SubjectEvidence:
-        """The evidence of a network (its nodes) or, with `nominal`, of one person in it."""
-        ev = SubjectEvidence(subject)
-        kinds = self.folded.kinds
-        ev.persons = {n for n in nodes if kinds.get(n) == PERSON}
-        focus = {nominal} if nominal else set(nodes)
-        rids: set[str] = set()
-        for n in focus:
-            rids |= self.node_reports.get(n, set())
-        ev.reports = sorted((self.reports[r] for r in rids if r in self.reports), key=lambda r: r.id)
-        if nominal:
-            # victims the nominal is reported with (not as a victim themself)
-            own = {m.report_id for m in self.mentions.get(nominal, []) if "victim" not in m.categories}
-            near = {m.node for r in own for m in self.report_mentions.get(r, [])}
-            ev.victims = (near & self.victims) - {nominal}
-        else:
-            ev.victims = ev.persons & self.victims
-        ev.child_victims = ev.victims & self.children
-        payers = set(nodes) if not nominal else focus
-        seen_pay: set[tuple[str, str, float, str]] = set()
-        for payment in self.folded.amounts:
-            if (payment[0] in payers or payment[1] in payers) and payment not in seen_pay:
-                seen_pay.add(payment)
-                ev.money_gbp += payment[2]
-                ev.money_reports.add(payment[3])
-        for r in ev.reports:
-            f = self.findings[r.id]
-            for finding, who in f.found.items():
-                if finding == "child":
-                    continue
-                if who is None or not nominal or nominal in who:
-                    ev.findings[finding].add(r.id)
-            for category in f.exploitation:
-                ev.exploitation[category].add(r.id)
-            if r.kind == "sar":
-                ev.sar_reports.add(r.id)
-            ev.originators.add(r.originator)
-        for n in nodes if not nominal else self._neighbourhood(nominal):
-            ev.countries |= self.countries.get(n, set())
-            if kinds.get(n) in LEAD_KINDS:
-                ev.leads += 1
-        ev.countries.discard("GB")
-        return ev
-
-    def _neighbourhood(self, node: str) -> set[str]:
-        return {node} | self.adjacent.get(node, set())

@@ -5,15 +5,18 @@ user may not see is not in their graph, their networks, their scores or their pa
 stored per access scope (`scope_of`): users who see the same statements share them, and nothing
 computed in one scope is shown in another. Every read of the results is an s62 consultation.
 
-Stored networks are kept up to date three ways:
+Stored networks are kept up to date, and read, without rebuilding the whole graph:
 
 - `refresh` recomputes a scope from everything it may see (ids kept where they fit) and rewrites
   only the networks whose content changed;
-- `update_for_reports` (run for every computed scope by `update_networks`, which intake's
-  `after_store` hook calls through `maxim.network.deconflict.check_deconfliction`) reads only the
-  reports around the nodes a new report touches (`maxim.network.incremental`) and recomputes
-  those components: the same result as a full refresh, at the cost of the neighbourhood;
-- `network` reads a stored network and rebuilds only its own edges, from its own reports.
+- `update_for_reports` (run for every computed scope by `update_networks`, which the web intake
+  calls through `maxim.network.deconflict.check_deconfliction` and batch ingest, once per
+  committed chunk, through `check_deconfliction_batch`) reads only the reports around the nodes
+  the new reports touch (`maxim.network.incremental`) and recomputes those components: the same
+  result as a full refresh, at the cost of the neighbourhood;
+- `network` reads a stored network and rebuilds only its own edges, from its own reports;
+- `path` reads only the reports around its two ends through the node index
+  (`maxim.network.paths.reports_between`) and finds the same paths as the whole graph would.
 """
 
 from __future__ import annotations
@@ -30,16 +33,15 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, and_, delete, inspect, select, tuple_, update
 
-from maxim.network.analysis import analyse
+from maxim.network.analysis import Analysis, Ranked, analyse
 from maxim.network.fold import PERSON, canonical_lookup, fold
 from maxim.network.graph import EvidenceGraph
 from maxim.network.incremental import gather, report_nodes
 from maxim.network.model import Fact, ReportInfo, Subject
 from maxim.network.networks import key_nominals
-from maxim.network.paths import evidence_paths
+from maxim.network.paths import MAX_PATHS, evidence_paths, reports_between
+from maxim.network.score import Score
 from maxim.prioritise.config import HarmConfig, load_harm_config
-from maxim.prioritise.rank import Analysis, Ranked
-from maxim.prioritise.score import Score
 from maxim.store.access import Actor, DataAccess
 from maxim.store.audit import Operation
 from maxim.store.tables import report_subjects, reports, statements
@@ -236,16 +238,17 @@ class _Canonical:
 
 
 class _StoreSource:
-    """`maxim.network.incremental.ReportSource` over the node index and the visible reports,
-    with the reports being updated overlaid (their index rows are written with the result)."""
+    """`maxim.network.incremental.ReportSource` and `maxim.network.paths.EvidenceSource` over the
+    node index and the visible reports; an update overlays the reports it is updating for (their
+    index rows are written with the result)."""
 
     def __init__(
         self,
         store: NetworkAccess,
         conn: Connection,
         canonical: _Canonical,
-        added: Iterable[tuple[str, str]],
-        dropped: Collection[str],
+        added: Iterable[tuple[str, str]] = (),
+        dropped: Collection[str] = (),
     ) -> None:
         self.store, self.conn, self.canonical = store, conn, canonical
         self.added: dict[str, set[str]] = defaultdict(set)
@@ -265,15 +268,15 @@ class _StoreSource:
             out |= self.added.get(node, set())
         return out
 
-    def read(self, report_ids: Collection[str]) -> tuple[list[Fact], list[ReportInfo], list[Subject]]:
+    def read_evidence(self, report_ids: Collection[str]) -> tuple[list[Fact], list[ReportInfo]]:
         access, conn = self.store.access, self.conn
         facts = read_facts(access, self.store.config.protected, report_ids=report_ids, conn=conn)
         self.canonical.fetch(facts)
-        return (
-            facts,
-            read_reports(access, report_ids=report_ids, conn=conn),
-            read_subjects(access, report_ids=report_ids, conn=conn),
-        )
+        return facts, read_reports(access, report_ids=report_ids, conn=conn)
+
+    def read(self, report_ids: Collection[str]) -> tuple[list[Fact], list[ReportInfo], list[Subject]]:
+        facts, reps = self.read_evidence(report_ids)
+        return facts, reps, read_subjects(self.store.access, report_ids=report_ids, conn=self.conn)
 
 
 @dataclass(frozen=True)
@@ -766,16 +769,46 @@ class NetworkAccess:
         )
         return out
 
-    def path(self, source: str, target: str, limit: int = 5) -> dict[str, Any] | None:
-        """Shortest evidence paths between two nodes (or entity ids) of this user's graph."""
-        analysis = self.analyse(nominals=False)
-        node_of = analysis.folded.node_of
-        a, b = node_of.get(source, source), node_of.get(target, target)
-        paths = evidence_paths(analysis.graph, a, b, limit=limit)
+    def path(self, source: str, target: str, limit: int = MAX_PATHS) -> dict[str, Any] | None:
+        """Shortest evidence paths between two nodes (or entity ids) of this user's graph; None
+        when either is not in it, no paths when they are not connected.
+
+        With this scope's networks stored, only the reports around the two ends are read (their
+        node index, `maxim.network.paths.reports_between`), through this user's access, so the
+        paths are those of the whole graph without building it; the index is as fresh as the
+        stored networks. Before the first refresh, everything this user may see is read."""
+        with self.db.reader.connect() as conn:
+            canonical = _Canonical(conn)
+            ends = read_facts(self.access, self.config.protected, entity_ids=[source, target], conn=conn)
+            canonical.fetch(ends)
+            node_of = fold(ends, canonical=canonical, protected=self.config.protected).node_of
+            a, b = node_of.get(source, source), node_of.get(target, target)
+            state = self._scope_row(conn)
+            lookup: Callable[[str], str] = canonical
+            if state is not None and state.as_of is not None:
+                found = reports_between(
+                    a, b, _StoreSource(self, conn, canonical), canonical=canonical, protected=self.config.protected
+                )
+                facts, reps = found.facts, found.reports
+            else:
+                facts, reps = (
+                    read_facts(self.access, self.config.protected, conn=conn),
+                    read_reports(self.access, conn=conn),
+                )
+                lookup = canonical_ids(self.access, conn)
+        graph = self._graph(facts, reps, lookup)
+        paths = evidence_paths(graph, a, b, limit=limit)
         if paths is None:
             return None
         self.access.audit(Operation.CONSULTATION, "entity", [a, b], justification="evidence path")
         return {"from": a, "to": b, "paths": paths}
+
+    def _graph(
+        self, facts: Iterable[Fact], reps: Sequence[ReportInfo], canonical: Callable[[str], str]
+    ) -> EvidenceGraph:
+        """The evidence graph of these facts (every link, weak ones too), without networks or scores."""
+        folded = fold(facts, canonical=canonical, protected=self.config.protected)
+        return EvidenceGraph.from_folded(folded, reps, self.config.weak_sources, self.config.weak_assessments)
 
     def alerts(self) -> list[dict[str, Any]]:
         """Deconfliction alerts for the actor's unit (as owner) and for the actor (as submitter)."""

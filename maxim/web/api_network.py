@@ -3,8 +3,9 @@
 
 Thin: each route calls `NetworkAccess`, which reads only what the actor may see. Networks are
 read from what is stored for the actor's scope (computed on a scope's first request, kept up to
-date as reports arrive); `?refresh=true` on the list recomputes them. An unknown network or
-entity is 404, indistinguishable from one the actor may not see.
+date as reports arrive); `?refresh=true` on the list recomputes them. A path reads only the
+reports around its two ends, through the scope's stored node index, never the whole graph. An
+unknown network or entity is 404, indistinguishable from one the actor may not see.
 """
 
 from collections.abc import Callable
@@ -67,6 +68,8 @@ def make_router(get_access: Callable[..., DataAccess]) -> APIRouter:
         if errors:
             raise ValidationFailed(errors)
         assert from_ is not None and to is not None
+        if not store.is_computed():  # the stored node index lets a path read only around its ends
+            store.refresh()
         found = store.path(from_, to)
         if found is None:
             raise HTTPException(status_code=404, detail="no such entity")

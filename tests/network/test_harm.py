@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from collections import Counter
 
-from maxim.prioritise.rank import analyse
+from maxim.network.analysis import analyse
 from tests.network.helpers import AS_OF, pure_inputs, records, scenario
 
 PROTECTED_CHANGES = {

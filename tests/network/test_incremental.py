@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from maxim.domain.ids import mention_id
+from maxim.network.analysis import Analysis
 from maxim.network.deconflict import check_deconfliction
 from maxim.network.networks import key_nominals
-from maxim.prioritise.rank import Analysis
 from maxim.store.access import DataAccess
 from maxim.store.engine import Database
 from maxim.store.network_access import NetworkAccess, update_networks
