@@ -10,7 +10,11 @@ from typing import Annotated
 import typer
 
 app = typer.Typer(
-    help="Resolve Person mentions into canonical entities (Splink; judgements win).", invoke_without_command=True
+    help=(
+        "Resolve Person mentions (Splink) and Vehicle, Address, Company and Organization mentions "
+        "(by their identifiers) into canonical entities; analyst judgements win."
+    ),
+    invoke_without_command=True,
 )
 
 
@@ -20,7 +24,12 @@ def resolve(
     threshold: Annotated[float, typer.Option("--threshold", help="Match probability to merge at.")] = 0.8,
     as_user: Annotated[str, typer.Option("--as", help="Act as this user (audited).")] = "admin",
 ) -> None:
-    """Resolve every Person mention the user may see; the trained model is saved with the run."""
+    """Resolve every Person, Vehicle, Address, Company and Organization mention the user may see.
+
+    People are matched by the Splink model, saved with the run; vehicles, addresses and
+    organisations are linked by their identifiers. Mentions with nothing to compare stay
+    unresolved, with the reason.
+    """
     from maxim.cli import _access, _progress, console
     from maxim.resolve.run import resolve as run_resolve
     from maxim.resolve.splink_engine import ENGINES
@@ -60,9 +69,13 @@ def export_resolution(
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write ('-' for stdout).")] = Path("-"),
     as_user: Annotated[str, typer.Option("--as", help="Act as this user (audited).")] = "admin",
 ) -> None:
-    """mention_id, canonical_id, match_probability, origin (model, judgement or unresolved)."""
+    """mention_id, canonical_id, match_probability, origin (model, judgement or unresolved), schema, note.
+
+    The first four columns keep their order for scripts that read them; schema and note (the
+    rule that linked a mention, or why it stayed apart) follow.
+    """
     from maxim.cli import _access, console
-    from maxim.resolve.export import iter_resolution
+    from maxim.resolve.export import COLUMNS, iter_resolution
     from maxim.settings import Settings
 
     if format != "csv":
@@ -72,7 +85,7 @@ def export_resolution(
     count = 0
     with _access(Settings.from_env(), as_user, channel="export") as access:
         writer = csv.writer(handle)
-        writer.writerow(["mention_id", "canonical_id", "match_probability", "origin"])
+        writer.writerow(COLUMNS)
         for row in iter_resolution(access):
             writer.writerow(
                 [
@@ -80,6 +93,8 @@ def export_resolution(
                     row["canonical_id"],
                     "" if row["match_probability"] is None else f"{row['match_probability']:.4f}",
                     row["origin"],
+                    row["schema"],
+                    row["note"] or "",
                 ]
             )
             count += 1

@@ -9,15 +9,23 @@ from maxim.store.access import DataAccess
 from maxim.store.audit import Operation
 from maxim.store.resolution_access import ResolutionAccess
 
+#: The CSV's columns: the first four are fixed for scripts that read them; new ones go at the end.
+COLUMNS = ("mention_id", "canonical_id", "match_probability", "origin", "schema", "note")
+
 
 def iter_resolution(access: DataAccess, batch: int = 2000) -> Iterator[dict[str, Any]]:
+    """Each link row of a mention the actor may see, with the mention's `schema` added.
+
+    Links hold no schema (one run resolves people, vehicles, addresses and organisations), so it
+    is read from the mentions' visible statements, batch by batch, which also decides visibility.
+    """
     res = ResolutionAccess(access)
     access.audit(Operation.CONSULTATION, "export", ["resolution"], justification="bulk export")
     pending: list[dict[str, Any]] = []
 
     def flush() -> Iterator[dict[str, Any]]:
-        visible = res.visible_entities(r["entity_id"] for r in pending)
-        yield from (r for r in pending if r["entity_id"] in visible)
+        schemata = res.schemata(r["entity_id"] for r in pending)
+        yield from ({**r, "schema": schemata[r["entity_id"]]} for r in pending if r["entity_id"] in schemata)
         pending.clear()
 
     for row in res.iter_links():

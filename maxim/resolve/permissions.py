@@ -1,4 +1,4 @@
-"""Who may judge whether two mentions are the same person.
+"""Who may judge whether two mentions are the same person, vehicle, address or organisation.
 
 A judgement overrides the model in every later run and can merge two nominals' intelligence,
 so it is an analyst's decision (DESIGN.md: "overruled by analyst judgements"), taken by the
@@ -21,8 +21,12 @@ def may_judge(actor: Actor) -> bool:
 
 
 def require_judge(actor: Actor) -> None:
-    """Raise `Forbidden`, naming the roles that may, unless `actor` may judge."""
+    """Raise `Forbidden`, naming the roles that may, unless `actor` may judge.
+
+    The one check every route that records a judgement calls (the judgement form and
+    `POST /api/judgements`), so the page and the API cannot disagree about who may judge.
+    """
     if not may_judge(actor):
         names = load_reference().roles
         allowed = ", ".join(names.get(role, role) for role in sorted(JUDGE_ROLES))
-        raise Forbidden(f"Only these roles may judge whether two mentions are the same person: {allowed}")
+        raise Forbidden(f"Only these roles may judge whether two mentions are the same: {allowed}")

@@ -1,4 +1,7 @@
-"""The canonical view: a merged nominal with every value, where each came from, and its spellings."""
+"""The canonical view: a merged entity with every value, where each came from, and its spellings.
+
+Read only through `DataAccess`: values, mentions and judgements the reader may not see are left out.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +12,16 @@ from maxim.store.resolution_access import ResolutionAccess
 
 
 def canonical_view(access: DataAccess, entity_id: str) -> dict[str, Any] | None:
-    """`entity_id` may be a mention or a canonical id; None if unknown or not visible."""
+    """`entity_id` may be a mention or a canonical id; None if unknown or not visible.
+
+    A mention the reader may not see gets None even when other members of its nominal are
+    visible: answering would tell the reader which nominal a hidden mention belongs to. The
+    judgement history keeps only judgements whose both mentions the reader may see.
+    """
     res = ResolutionAccess(access)
     link = res.links([entity_id]).get(entity_id)
+    if link is not None and not res.visible_entities([entity_id]):
+        return None
     canonical = link["canonical_id"] if link else entity_id
     members = res.members([canonical])
     visible = sorted(res.visible_entities(members))

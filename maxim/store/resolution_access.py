@@ -287,14 +287,52 @@ class ResolutionAccess:
             ]
 
     def judgement_history(self, entity_ids: Iterable[str]) -> list[dict[str, Any]]:
+        """Every judgement (current and superseded) on these mentions that the actor may see whole.
+
+        A judgement names two mentions; one the actor may not see would leak its id, and that the
+        reader's mention was compared with it, so judgements touching a hidden mention are left
+        out rather than half shown. Superseded rows point only at judgements of the same pair,
+        which are kept or dropped with them.
+        """
         ids = sorted(set(entity_ids))
+        found: list[dict[str, Any]] = []
         with self.db.reader.connect() as conn:
-            rows = conn.execute(
-                select(judgements)
-                .where(or_(judgements.c.left_id.in_(ids), judgements.c.right_id.in_(ids)))
-                .order_by(judgements.c.id)
-            )
-            return [dict(r._mapping) for r in rows]
+            for chunk in _chunks(ids, 500):
+                rows = conn.execute(
+                    select(judgements).where(or_(judgements.c.left_id.in_(chunk), judgements.c.right_id.in_(chunk)))
+                )
+                found.extend(dict(r._mapping) for r in rows)
+        unique = {j["id"]: j for j in found}
+        seen = self.visible_entities(m for j in unique.values() for m in (j["left_id"], j["right_id"]))
+        return [j for _, j in sorted(unique.items()) if j["left_id"] in seen and j["right_id"] in seen]
+
+    def schemata(self, entity_ids: Iterable[str]) -> dict[str, str]:
+        """The schema of each of these entities the actor may see (hidden ones are absent).
+
+        A judgement re-forms the cluster of its mentions' schema, and two mentions of different
+        schemata cannot be one thing, so the judgement needs to know what each mention is.
+        """
+        ids = sorted(set(entity_ids))
+        out: dict[str, str] = {}
+        query = self.access.visible_statements(statements.c.entity_id, statements.c.schema).distinct()
+        with self.db.reader.connect() as conn:
+            for chunk in _chunks(ids, 500):
+                out.update((r[0], r[1]) for r in conn.execute(query.where(statements.c.entity_id.in_(chunk))))
+        return out
+
+    def entity_statements(self, entity_ids: Iterable[str]) -> list[tuple[str, str, str, str, bool]]:
+        """(entity_id, schema, prop, value, valid) of the visible statements on these entities: what
+        `schema_statements` gives for a whole schema, for the few mentions a judgement re-forms."""
+        ids = sorted(set(entity_ids))
+        s = statements.c
+        query = self.access.visible_statements(s.entity_id, s.schema, s.prop, s.value, s.valid)
+        out: list[tuple[str, str, str, str, bool]] = []
+        with self.db.reader.connect() as conn:
+            for chunk in _chunks(ids, 500):
+                out.extend(
+                    (r[0], r[1], r[2], r[3], bool(r[4])) for r in conn.execute(query.where(s.entity_id.in_(chunk)))
+                )
+        return out
 
     def append_judgement(self, left_id: str, right_id: str, judgement: str, reason: str | None) -> int:
         """Append a judgement; the pair's current one (if any) is stamped as superseded by it."""

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException
 from pydantic import BaseModel
 
 from maxim.domain.errors import FieldError, ValidationFailed
-from maxim.store.access import DataAccess
+from maxim.store.access import DataAccess, Forbidden
 
 ADMIN_ROLE = "administrator"
 
@@ -34,7 +34,11 @@ def make_router(get_access: Callable[..., DataAccess]) -> APIRouter:
 
     @router.get("/api/entities/{entity_id}/canonical")
     def canonical(entity_id: str, data: Access) -> dict[str, Any]:
-        """The canonical entity a mention belongs to, with every value, its report and grading."""
+        """The canonical entity a mention belongs to, with every value, its report and grading.
+
+        404 for a mention the reader may not see, as for one that does not exist: the answer
+        would otherwise say which nominal the hidden mention belongs to.
+        """
         from maxim.resolve.view import canonical_view
 
         found = canonical_view(data, entity_id)
@@ -44,14 +48,28 @@ def make_router(get_access: Callable[..., DataAccess]) -> APIRouter:
 
     @router.post("/api/judgements", status_code=201)
     def judge(data: Access, body: JudgementIn) -> dict[str, Any]:
-        """Record same / not_same / unsure for two mentions; refused (409) if it contradicts others."""
-        from maxim.resolve.judgements import Conflict, record_judgement
+        """Record same / not_same / unsure for two mentions; refused (409) if it contradicts others.
 
+        Only the roles that judge may (`require_judge`, 403 in the error envelope otherwise): the
+        same check as the judgement form, so the API is no way round it.
+        """
+        from maxim.resolve.judgements import Conflict, record_judgement
+        from maxim.resolve.permissions import require_judge
+
+        try:
+            require_judge(data.actor)
+        except Forbidden as exc:  # as the other API routers do, so the router answers 403 on its own too
+            raise HTTPException(403, str(exc)) from exc
         try:
             done = record_judgement(data, body.left_id, body.right_id, body.judgement, body.reason)
         except Conflict as exc:
             raise HTTPException(409, {"message": str(exc), "conflicting_judgements": list(exc.judgements)}) from exc
-        return {"id": done.judgement_id, "left_canonical": done.left_canonical, "right_canonical": done.right_canonical}
+        return {
+            "id": done.judgement_id,
+            "schema": done.schema,
+            "left_canonical": done.left_canonical,
+            "right_canonical": done.right_canonical,
+        }
 
     @router.post("/api/match")
     def match(data: Access, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:

@@ -169,6 +169,14 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if isinstance(exc.detail, dict):  # {"message": title, field: what about it, ...}
+            detail = dict(exc.detail)
+            title = str(detail.pop("message", "The request was refused"))
+            errors = [
+                FieldError(k, ", ".join(map(str, v)) if isinstance(v, list | tuple) else str(v))
+                for k, v in detail.items()
+            ]
+            return error_response(request, exc.status_code, title, errors)
         return error_response(request, exc.status_code, str(exc.detail))
 
     @app.get("/health", include_in_schema=False)

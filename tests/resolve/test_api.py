@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from maxim.domain.errors import ValidationFailed
 from maxim.store.access import DataAccess
 from maxim.web.api_resolution import make_router
+from tests.conftest import UserFactory
 from tests.factories import person, report
 from tests.resolve.helpers import one
 
@@ -24,7 +25,7 @@ def client(access: DataAccess) -> TestClient:
     return TestClient(app)
 
 
-def test_resolve_match_judge_and_view(access: DataAccess) -> None:
+def test_resolve_match_judge_and_view(access: DataAccess, make_user: UserFactory) -> None:
     a = one(access, "A/1", "ZHANG Wei", birthDate=["1984-03-02"], phone=["07700 900123"])
     b = one(access, "A/2", "Wei Chang", birthDate=["1984-03-02"])
     c = one(access, "A/3", "Wei Zhang", birthDate=["1961-07-19"])
@@ -40,6 +41,9 @@ def test_resolve_match_judge_and_view(access: DataAccess) -> None:
     found = http.post("/api/match", json=body).json()["candidates"]
     assert found[0]["canonical_id"] == view["canonical_id"]
     assert found[0]["explanation"]
+    assert http.post("/api/judgements", json={"left_id": a, "right_id": b, "judgement": "same"}).status_code == 403
+    analyst, _ = make_user("ann", "SCD6-MAXIM", "analyst")
+    http = client(DataAccess(access.db, analyst, channel="test"))  # administrators do not judge identity
     for left, right in ((a, b), (a, c)):
         same = http.post("/api/judgements", json={"left_id": left, "right_id": right, "judgement": "same"})
         assert same.status_code == 201, same.text
