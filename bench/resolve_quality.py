@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -26,12 +27,11 @@ from maxim.resolve.cluster import cluster
 from maxim.resolve.evaluate import scores
 from maxim.resolve.features import MentionFeatures
 from maxim.resolve.run import DEFAULT_THRESHOLD, EDGE_FLOOR
-from maxim.resolve.splink_engine import _quiet, _to_arrow, blocking_rules, train_and_predict
+from maxim.resolve.splink_engine import _quiet, _to_arrow, blocking_rules, duckdb_connection, train_and_predict
 
 
 def baseline(mentions: dict[str, MentionFeatures], raw: dict[str, str], threshold: float) -> dict[str, str]:
     """Plain Splink: default name and date-of-birth comparisons, same blocking and training."""
-    import duckdb
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
@@ -43,9 +43,8 @@ def baseline(mentions: dict[str, MentionFeatures], raw: dict[str, str], threshol
         row["dob_full"] = f.dob if f.dob and len(f.dob) == 10 else None
         rows.append(row)
     rules, _ = blocking_rules(list(mentions.values()))
-    with _quiet():
-        con = duckdb.connect()
-        con.execute("SET threads TO 2")
+    with _quiet(), tempfile.TemporaryDirectory(prefix="maxim-bench-") as spill:
+        con = duckdb_connection(Path(spill))
         api = DuckDBAPI(connection=con)
         table = api.register(_to_arrow(rows), table_name="mentions")
         settings = SettingsCreator(

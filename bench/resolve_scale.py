@@ -77,20 +77,25 @@ def _batch(kind: str, path: str, out: Any) -> None:
 
 
 def _bare(rows: list[Any]) -> dict[str, float]:
-    """Bare Splink, same comparisons, blocking and training; Splink's clustering."""
-    import duckdb
+    """Bare Splink, same comparisons, blocking, training and DuckDB settings; Splink's clustering."""
     from splink import DuckDBAPI, Linker, block_on
 
     from maxim.resolve.run import DEFAULT_THRESHOLD, EDGE_FLOOR
-    from maxim.resolve.splink_engine import PRIOR_RULES_RECALL, _quiet, _to_arrow, blocking_rules, settings_creator
+    from maxim.resolve.splink_engine import (
+        PRIOR_RULES_RECALL,
+        _quiet,
+        _to_arrow,
+        blocking_rules,
+        duckdb_connection,
+        settings_creator,
+    )
 
     data = [r.as_row() for r in rows]
     for d in data:
         d.pop("caption")
     rules, _ = blocking_rules(rows)
-    with _quiet():
-        con = duckdb.connect()
-        con.execute("SET threads TO 2")
+    with _quiet(), tempfile.TemporaryDirectory(prefix="maxim-bench-") as spill:
+        con = duckdb_connection(Path(spill))
         api = DuckDBAPI(connection=con)
         table = api.register(_to_arrow(data), table_name="mentions")
         t0 = time.perf_counter()

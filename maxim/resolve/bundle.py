@@ -23,7 +23,7 @@ from maxim.domain.ids import mention_id
 from maxim.intake.parse import parse_report
 from maxim.intake.statements import build_record
 from maxim.reference import load_reference
-from maxim.resolve.features import MentionFeatures
+from maxim.resolve.features import MentionFeatures, without_common_associates
 from maxim.resolve.realtime import record_mentions
 from maxim.resolve.splink_engine import train_and_predict
 from maxim.scenario.generate import NEW, Scenario
@@ -33,7 +33,8 @@ MODEL_PATH = Path(__file__).with_name("default_model.json")
 
 
 def scenario_mentions(seed: int, mentions: int) -> tuple[dict[str, MentionFeatures], dict[str, str], dict[str, str]]:
-    """About `mentions` Person mentions of the scenario: features, true person, raw name as given.
+    """About `mentions` Person mentions of the scenario, as a run resolves them (common associates
+    out of their contexts): features, true person, raw name as given.
 
     Each report goes through the real intake path (`parse_report` + `build_record`), so values
     are normalised exactly as the store holds them, without a database.
@@ -56,7 +57,7 @@ def scenario_mentions(seed: int, mentions: int) -> tuple[dict[str, MentionFeatur
         for e in report["entities"]:
             if e["schema"] == "Person":
                 raw_names[mention_id(report["originator"], report["reference"], e["id"])] = e["properties"]["name"][0]
-    return feats, truth, raw_names
+    return without_common_associates(feats), truth, raw_names
 
 
 def main() -> None:

@@ -13,8 +13,9 @@ collective evidence that tells two "Thomas Johnson"s without a date of birth apa
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from unidecode import unidecode
@@ -241,6 +242,34 @@ def report_contexts(rows: Iterable[tuple[str, str, str, str, str | None]]) -> di
         keys.update(k for k in identifiers if k not in own.get(eid, ()))
         out[eid] = sorted(keys)
     return out
+
+
+# An associate's name in more than this share of all mentions (and more than the floor) is
+# common: being named beside "Arben Krasniqi" says little when half the store is.
+COMMON_ASSOCIATE_SHARE = 0.001
+COMMON_ASSOCIATE_FLOOR = 10
+
+
+def without_common_associates(mentions: Mapping[str, MentionFeatures]) -> dict[str, MentionFeatures]:
+    """Every mention with the common associates' names taken out of its context.
+
+    Like a term-frequency adjustment, for context: two homonyms in one city's reports are
+    often both named beside someone with a common name, and that coincidence must not join them.
+    Identifiers stay whatever their frequency (a shared flat's postcode is the point). A new
+    report's context is compared with stored contexts by intersection, so real-time matching
+    ignores the same names without knowing which they are.
+    """
+    counts = Counter(k for f in mentions.values() for k in f.context or () if k.startswith("n:"))
+    cap = max(COMMON_ASSOCIATE_FLOOR, COMMON_ASSOCIATE_SHARE * len(mentions))
+    common = {k for k, n in counts.items() if n > cap}
+    if not common:
+        return dict(mentions)
+    return {
+        mid: replace(f, context=[k for k in f.context if k not in common] or None)
+        if f.context and not common.isdisjoint(f.context)
+        else f
+        for mid, f in mentions.items()
+    }
 
 
 def group_statements(rows: Iterable[tuple[str, str, str]]) -> dict[str, dict[str, list[str]]]:

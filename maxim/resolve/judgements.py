@@ -11,7 +11,7 @@ who judged it.
 A recorded judgement re-forms the clusters of its two mentions straight away with the same
 clustering the batch run uses for their kind (Splink's pairs for people, the identifier rules of
 `maxim.resolve.identified` for the rest), so the analyst sees its effect now, not after the
-next `maxim resolve`.
+next `maxim resolve`; the stored networks around those mentions' reports are updated with it.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from maxim.domain.errors import FieldError, ValidationFailed
 from maxim.resolve.cluster import Assignment
 from maxim.resolve.identified import FAMILIES, identified_mentions, link
 from maxim.store.access import DataAccess
+from maxim.store.network_access import update_networks_for_mentions
 from maxim.store.resolution_access import JudgementRow, ResolutionAccess
 
 JUDGEMENTS = ("same", "not_same", "unsure")
@@ -237,6 +238,9 @@ def record_judgement(
             merged_canonicals(assignments) if judgement == "same" else [],
             f"re-clustered after judgement {new_id}",
         )
+        # The re-formed clusters' mentions may have new canonical ids, so the networks around the
+        # reports stating them are updated now (never raises: the judgement is recorded).
+        update_networks_for_mentions(access, [x.mention_id for x in assignments])
     after = {x.mention_id: x.canonical_id for x in assignments}
     return Recorded(new_id, after.get(a), after.get(b), schema)
 

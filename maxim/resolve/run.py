@@ -22,10 +22,17 @@ from operator import itemgetter
 from typing import Any
 
 from maxim.resolve.cluster import Assignment, cluster
-from maxim.resolve.features import MentionFeatures, features, group_statements, report_contexts
+from maxim.resolve.features import (
+    MentionFeatures,
+    features,
+    group_statements,
+    report_contexts,
+    without_common_associates,
+)
 from maxim.resolve.identified import SCHEMATA, resolve_identified
 from maxim.resolve.splink_engine import train_and_predict
 from maxim.store.access import DataAccess
+from maxim.store.network_access import mark_networks_stale
 from maxim.store.resolution_access import ResolutionAccess
 
 DEFAULT_THRESHOLD = 0.8
@@ -119,7 +126,7 @@ def resolve(
     started = access.clock()
     t0 = time.perf_counter()
     step("reading Person mentions")
-    mentions = load_features(res)
+    mentions = without_common_associates(load_features(res))
     comparable = [f for f in mentions.values() if f.comparable]
     source = "given"
     if model is None and len(comparable) < MIN_TRAINING_MENTIONS:
@@ -187,6 +194,9 @@ def resolve(
         ],
         merged + merged_canonicals(others),
     )
+    # Canonical ids may have changed for any person, so every stored network may be stale:
+    # each scope recomputes whole on its next read. The run is saved whatever happens here.
+    mark_networks_stale(access.db)
     everything = counts([*assignments, *others])
     return RunSummary(
         run_id,

@@ -27,6 +27,8 @@ ENGINES = ("duckdb", "spark")
 NAME_ONLY_BLOCKING_MAX_PAIRS = 20_000_000
 PRIOR_RULES_RECALL = 0.6
 LIST_COLUMNS = ("name_tokens", "context")
+DUCKDB_THREADS = os.cpu_count() or 2
+DUCKDB_MEMORY_LIMIT = "4GB"
 
 
 @dataclass
@@ -150,14 +152,24 @@ def with_parameters(creator: Any, engine: str, model: dict[str, Any]) -> dict[st
     return settings
 
 
+def duckdb_connection(spill_dir: Path) -> Any:
+    """DuckDB as resolution uses it: the machine's cores, and a memory ceiling past which it spills
+    to `spill_dir`, so a million mentions resolve beside the running app on a modest machine
+    (unbounded, DuckDB takes most of the RAM for Splink's pairwise predictions)."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"SET threads TO {DUCKDB_THREADS}")
+    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+    con.execute(f"SET temp_directory = '{spill_dir}'")
+    return con
+
+
 def _db_api(engine: str, rows: list[dict[str, Any]], checkpoint_dir: Path) -> tuple[Any, Any]:
     if engine == "duckdb":
-        import duckdb
         from splink import DuckDBAPI
 
-        con = duckdb.connect()
-        con.execute("SET threads TO 2")
-        api = DuckDBAPI(connection=con)
+        api = DuckDBAPI(connection=duckdb_connection(checkpoint_dir))
         return api, api.register(_to_arrow(rows), table_name="mentions")
     if engine == "spark":
         from splink import SparkAPI

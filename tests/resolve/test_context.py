@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from maxim.resolve.features import features, report_contexts
+from maxim.resolve.features import (
+    COMMON_ASSOCIATE_FLOOR,
+    MentionFeatures,
+    features,
+    report_contexts,
+    without_common_associates,
+)
 from maxim.resolve.run import resolve
 from maxim.store.access import DataAccess
 from maxim.store.resolution_access import ResolutionAccess
@@ -45,3 +51,17 @@ def test_a_name_without_date_of_birth_resolves_beside_the_same_associates_and_no
     links = ResolutionAccess(access).links([first, second, elsewhere])
     assert links[first]["canonical_id"] == links[second]["canonical_id"]
     assert links[elsewhere]["canonical_id"] != links[first]["canonical_id"]
+
+
+def test_a_common_associates_name_leaves_every_context_but_identifiers_stay() -> None:
+    def named(i: int, associate: str) -> tuple[str, MentionFeatures]:
+        return f"m{i:03d}", features(f"m{i:03d}", {"name": [f"Person {i:03d}x"]}, context=[associate, "postcode:SE1 7XX"])
+
+    common = features("x", {"name": ["Arben Krasniqi"]}).name_skel
+    rare = features("x", {"name": ["Ikenna Obi"]}).name_skel
+    mentions = dict(named(i, f"n:{common}") for i in range(COMMON_ASSOCIATE_FLOOR + 1))
+    mentions.update([named(100, f"n:{rare}"), named(101, f"n:{rare}")])
+    pruned = without_common_associates(mentions)
+    assert pruned["m000"].context == ["postcode:SE1 7XX"]  # named beside the common name 11 times: out
+    assert pruned["m100"].context == [f"n:{rare}", "postcode:SE1 7XX"]  # twice: kept
+    assert all(f.context and "postcode:SE1 7XX" in f.context for f in pruned.values())
