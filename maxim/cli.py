@@ -244,6 +244,13 @@ def generate(
 def serve(
     host: Annotated[str | None, typer.Option(help="Listen address (default MAXIM_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default MAXIM_PORT).")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes, e.g. one per core; each has its own connection pool and login rate limits.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the web application and JSON API."""
     import uvicorn
@@ -251,13 +258,18 @@ def serve(
     from maxim.web.app import create_app
 
     settings = Settings.from_env()
-    console.print(f"serving on http://{host or settings.host}:{port or settings.port}/ ({settings.database_url})")
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level="info",
-    )
+    host, port = host or settings.host, port or settings.port
+    console.print(f"serving on http://{host}:{port}/ with {workers} worker(s) ({settings.database_url})")
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        return
+    from maxim.store.engine import connect
+    from maxim.store.migrate import upgrade
+
+    db = connect(settings.database_url)
+    upgrade(db)  # once, here: the workers start from an up-to-date schema and do not migrate
+    db.dispose()
+    uvicorn.run("maxim.web.app:app_from_env", factory=True, workers=workers, host=host, port=port, log_level="info")
 
 
 @app.command()

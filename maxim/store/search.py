@@ -179,7 +179,9 @@ def search_names(
     with data.db.reader.connect() as conn:
         for row in conn.execute(exact_q.limit(2000)):
             _collect(found, row, "exact", 1.0)
-        if fuzzy:
+        # Exact matches sort before similar ones, so with `limit` of them no similar name could be
+        # shown: skip the similar-name scan (thousands of candidate rows; most of a search's cost).
+        if fuzzy and len(found) < limit:
             # Candidates share the first two letters of some word; similarity decides.
             stems = sorted({w[:2] for w in words if len(w) >= 2})
             if stems:
@@ -188,10 +190,13 @@ def search_names(
                     _name_match(data, " OR ".join(f'"{s}"*' for s in stems), " | ".join(f"{s}:*" for s in stems)),
                 )
                 target = normalise_name(query)
+                scores: dict[str, float] = {}  # a name is on many statements: score each spelling once
                 for row in conn.execute(candidates.limit(5000)):
                     if row.entity_id in found and found[row.entity_id]["match"] == "exact":
                         continue
-                    score = jaro_winkler_similarity(target, normalise_name(row.value))
+                    score = scores.get(row.value)
+                    if score is None:
+                        score = scores[row.value] = jaro_winkler_similarity(target, normalise_name(row.value))
                     if score >= FUZZY_THRESHOLD:
                         _collect(found, row, "similar", score)
         if found:
@@ -243,7 +248,11 @@ def statements_of(data: DataAccess, entity_ids: Sequence[str]) -> list[dict[str,
 def statements_pointing_at(data: DataAccess, entity_id: str, props: Sequence[str]) -> list[dict[str, Any]]:
     """Visible statements of the given entity-valued properties whose value is `entity_id`."""
     query = data.visible_statements(*STATEMENT_COLUMNS).where(
-        statements.c.value == entity_id, statements.c.prop.in_(list(props))
+        # Entity references never carry an identifier kind (`maxim.intake.statements`), and saying
+        # so lets the (identifier_kind, value) index find them instead of scanning all of it.
+        statements.c.identifier_kind.is_(None),
+        statements.c.value == entity_id,
+        statements.c.prop.in_(list(props)),
     )
     with data.db.reader.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(query)]

@@ -36,7 +36,7 @@ from maxim.web.api_share import make_router as share_router
 from maxim.web.api_workflow import make_router as workflow_router
 from maxim.web.auth import Auth, CsrfFailed, NotAuthenticated, TooManyAttempts, login_redirect, make_auth
 from maxim.web.pages import make_router as pages_router
-from maxim.web.views import entity_view, home_view, report_view
+from maxim.web.views import Totals, entity_view, home_view, report_view
 
 HERE = Path(__file__).parent
 CLASSIFICATION = "OFFICIAL-SENSITIVE"
@@ -185,13 +185,15 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
 
     # -- pages and their JSON twins ------------------------------------------------------
 
+    totals = Totals()
+
     @app.get("/", response_class=HTMLResponse, summary="Home: the latest reports")
     def home(request: Request, data: Access, auth: Authed) -> Response:
-        return page(request, "home.html", home_view(data), auth, False)
+        return page(request, "home.html", home_view(data, totals=totals), auth, False)
 
     @app.get("/index.json", summary="Home: the latest reports (JSON)")
     def home_json(request: Request, data: Access, auth: Authed) -> Response:
-        return page(request, "home.html", home_view(data), auth, True)
+        return page(request, "home.html", home_view(data, totals=totals), auth, True)
 
     @app.get("/reports/{report_id}.json", summary="A report (JSON)")
     def report_json(request: Request, report_id: str, data: Access, auth: Authed) -> Response:
@@ -248,6 +250,12 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
         return _jsonable(_found(entity_view(data, entity_id)))
 
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app of one `maxim serve --workers N` process, built from the environment when the worker
+    starts; `serve` has already migrated the database."""
+    return create_app(Settings.from_env(), migrate=False)
 
 
 def _found(data: dict[str, Any] | None) -> dict[str, Any]:
