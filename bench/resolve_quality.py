@@ -87,13 +87,17 @@ def run_size(size: int, seed: int) -> tuple[list[Figure], dict[str, Any]]:
     n = len(mentions)
     label = f"{round(n / 1000)}k" if n < 1_000_000 else f"{n / 1e6:.1f}M"
     figures = []
-    for key, target in (
-        ("pairwise_precision", 0.99),
-        ("pairwise_recall", None),
-        ("pairwise_f1", 0.97),
-        ("bcubed_f1", None),
+    # The targets: precision >= 0.99 on its own (a baseline that links little is always
+    # precise), F1 >= 0.97 and above the baseline, the rest above the baseline.
+    for key, target, beat in (
+        ("pairwise_precision", 0.99, False),
+        ("pairwise_recall", None, True),
+        ("pairwise_f1", 0.97, True),
+        ("bcubed_f1", None, True),
     ):
         value, base = ours[key], theirs[key]
+        wanted = [f">= {target}"] if target else []
+        wanted += ["above the plain Splink baseline"] if beat else []
         figures.append(
             Figure(
                 f"{key} at {label} mentions",
@@ -101,8 +105,8 @@ def run_size(size: int, seed: int) -> tuple[list[Figure], dict[str, Any]]:
                 "ratio",
                 round(base, 4),
                 round(value / base, 3) if base else None,
-                f">= {target} (and above the plain Splink baseline)" if target else "above the plain Splink baseline",
-                (value >= target and value > base) if target else value > base,
+                " and ".join(wanted),
+                (target is None or value >= target) and (not beat or value > base),
             )
         )
     facts = {
