@@ -1,20 +1,24 @@
 """Deconfliction: a new report touches a subject of another unit's live operation.
 
-`check_deconfliction(access, report_id)` runs after a report is stored (the web API calls it);
-batch ingest calls `check_deconfliction_batch(access, report_ids)` once per committed chunk,
-which raises the same alerts as checking each report in turn but reads the operations once and
-updates the networks once for the whole chunk. Either first brings the stored networks of every
-computed scope up to date with the reports (`maxim.store.network_access.update_networks`: only
-the components around what they touch are recomputed). Then it folds each report's statements
-the submitter may see into graph nodes (canonical persons, addresses, vehicles,
-accounts, and strong identifiers such as phones), folds what the submitter may see of every
-live operation's subjects the same way, and where they meet stores two alerts: one for the
-operation's owning unit and one for the submitter. The submitter's alert names the shared
-entity as their own report gives it, and the owning unit to contact - not the operation, its
-name or anything else about it. The operation's subjects are read as the owning unit sees them
-(audited under the submitter's name), so what the submitter may not see is never matched on
-their behalf nor shown to them. The owner's alert names their own subject, the report and who
-to contact. Operations of the submitter's own unit raise nothing.
+`check_deconfliction(access, report_id)` runs after a report is stored (the web API and the
+intake form call it); batch ingest calls `check_deconfliction_batch(access, report_ids)` once
+per committed chunk, and partner imports (`maxim.share.imports.submit`: FollowTheMoney,
+packages, mapped tables, HTCDS, SARs) once per import, which raises the same alerts as checking
+each report in turn but reads the operations once and updates the networks once for the whole
+chunk. However a report arrives, it is the same check: partner material touching another unit's
+live operation alerts like any report, and no way in leaves the stored networks stale. Either
+first brings the stored networks of every computed scope up to date with the reports
+(`maxim.store.network_access.update_networks`: only the components around what they touch are
+recomputed). Then it folds each report's statements the submitter may see into graph nodes
+(canonical persons, addresses, vehicles, accounts, and strong identifiers such as phones), folds
+what the submitter may see of every live operation's subjects the same way, and where they meet
+stores two alerts: one for the operation's owning unit and one for the submitter. The
+submitter's alert names the shared entity as their own report gives it, and the owning unit to
+contact - not the operation, its name or anything else about it. The operation's subjects are
+read as the owning unit sees them (audited under the submitter's name), so what the submitter
+may not see is never matched on their behalf nor shown to them. The owner's alert names their
+own subject, the report and who to contact. Operations of the submitter's own unit raise
+nothing.
 """
 
 from __future__ import annotations

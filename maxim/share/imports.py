@@ -1,9 +1,10 @@
 """Partner material in: FollowTheMoney JSONL and Maxim packages become intake-format reports.
 
 Every import goes the way of any other report (`parse_report`, `build_record`,
-`DataAccess.submit`), so it is validated and idempotent like the rest. Imports are all or
-nothing: every row is converted and validated first, every problem is collected with the file,
-the line or row, and the property, and only a file with none is submitted, in one transaction.
+`DataAccess.submit`, then the deconfliction check and network update of any new report), so it
+is validated, idempotent and deconflicted like the rest. Imports are all or nothing: every row
+is converted and validated first, every problem is collected with the file, the line or row,
+and the property, and only a file with none is submitted, in one transaction.
 
 References are derived from the file and the entity ids (FtM) or from the originator's own
 reference (packages), so the same file twice adds nothing and a corrected item arrives as a
@@ -26,10 +27,11 @@ from followthemoney.types import registry
 from maxim.domain.errors import FieldError, ValidationFailed
 from maxim.intake.parse import ReportInput, parse_report
 from maxim.intake.statements import build_record
+from maxim.network.deconflict import check_deconfliction_batch
 from maxim.reference import Reference
 from maxim.share.manifest import read_zip
 from maxim.share.package import CONTEXT
-from maxim.store.access import DataAccess, Submitted
+from maxim.store.access import DataAccess, Outcome, Submitted
 
 GRADING_FIELDS = (
     "source_evaluation",
@@ -126,9 +128,14 @@ def validate(candidates: Sequence[Candidate], ref: Reference, source: str) -> li
 
 
 def submit(access: DataAccess, inputs: Sequence[ReportInput]) -> list[Submitted]:
-    """Store validated reports in one transaction (all or none)."""
+    """Store validated reports in one transaction (all or none), then run what follows any new
+    report (`maxim.network.deconflict.check_deconfliction_batch`, once for the import): partner
+    material touching another unit's live operation alerts like any report, and the stored
+    networks take it in. Every import (FtM, packages, mapped tables, HTCDS, SARs) stores here."""
     now = access.clock()
-    return access.submit([build_record(i, received_by=access.actor.username, now=now) for i in inputs])
+    submitted = access.submit([build_record(i, received_by=access.actor.username, now=now) for i in inputs])
+    check_deconfliction_batch(access, [s.report_id for s in submitted if s.outcome != Outcome.UNCHANGED])
+    return submitted
 
 
 def _stable(text: str, limit: int = 200) -> str:

@@ -9,11 +9,16 @@ Stored networks are kept up to date, and read, without rebuilding the whole grap
 
 - `refresh` recomputes a scope from everything it may see (ids kept where they fit) and rewrites
   only the networks whose content changed;
-- `update_for_reports` (run for every computed scope by `update_networks`, which the web intake
-  calls through `maxim.network.deconflict.check_deconfliction` and batch ingest, once per
-  committed chunk, through `check_deconfliction_batch`) reads only the reports around the nodes
-  the new reports touch (`maxim.network.incremental`) and recomputes those components: the same
-  result as a full refresh, at the cost of the neighbourhood;
+- `update_for_reports` (run for every computed scope by `update_networks`, which every way a
+  report arrives calls through `maxim.network.deconflict.check_deconfliction_batch`: the API and
+  the intake form, batch ingest once per committed chunk, partner imports once per import) reads
+  only the reports around the nodes the new reports touch (`maxim.network.incremental`) and
+  recomputes those components: the same result as a full refresh, at the cost of the
+  neighbourhood;
+- a judgement that re-forms clusters changes the canonical ids of its mentions, hence the nodes
+  of the reports stating them: `update_networks_for_mentions` runs the same update for those
+  reports. A resolution run may change canonical ids anywhere, so `mark_networks_stale` leaves
+  every scope to recompute whole on its next read;
 - `network` reads a stored network and rebuilds only its own edges, from its own reports;
 - `path` reads only the reports around its two ends through the node index
   (`maxim.network.paths.reports_between`) and finds the same paths as the whole graph would.
@@ -44,6 +49,7 @@ from maxim.network.score import Score
 from maxim.prioritise.config import HarmConfig, load_harm_config
 from maxim.store.access import Actor, DataAccess
 from maxim.store.audit import Operation
+from maxim.store.engine import Database
 from maxim.store.tables import report_subjects, reports, statements
 from maxim.store.tables_network import (
     deconfliction_alerts,
@@ -631,7 +637,7 @@ class NetworkAccess:
     def forget(self) -> None:
         """Mark this scope's stored networks out of date: the next read recomputes them all."""
         with self.db.writer.begin() as conn:
-            conn.execute(update(network_scopes).where(network_scopes.c.scope == self.scope).values(as_of=None))
+            conn.execute(_stale(network_scopes.c.scope == self.scope))
 
     def is_computed(self) -> bool:
         """Whether this scope's networks have been computed (there may be none)."""
@@ -831,10 +837,10 @@ class NetworkAccess:
 
 
 def update_networks(access: DataAccess, report_ids: Collection[str]) -> dict[str, list[str] | None]:
-    """After intake: in every scope whose networks are stored, update the networks these reports
-    touch. Each scope reads as its own unit and roles see (audited under the acting user), so a
-    report a scope may not see changes nothing there. Scope -> ids written or removed (None: the
-    scope will be recomputed when next read).
+    """After intake (or a judgement, `update_networks_for_mentions`): in every scope whose networks
+    are stored, update the networks these reports touch. Each scope reads as its own unit and roles
+    see (audited under the acting user), so a report a scope may not see changes nothing there.
+    Scope -> ids written or removed (None: the scope will be recomputed when next read).
 
     Stored networks are derived data and must not fail an intake whose report is already
     committed: a scope whose update fails is logged and left to recompute on its next read."""
@@ -864,6 +870,67 @@ def update_networks(access: DataAccess, report_ids: Collection[str]) -> dict[str
             store.forget()
             out[store.scope] = None
     return out
+
+
+def _stale(*where: Any) -> Any:
+    """The update marking scopes out of date. It bumps the generation as well, so a refresh that
+    read before the change (a scope's first one included) notices when it stores and reads again,
+    instead of stamping what it read as current."""
+    return update(network_scopes).where(*where).values(as_of=None, generation=network_scopes.c.generation + 1)
+
+
+def mark_networks_stale(db: Database) -> int:
+    """Mark every stored scope out of date: its next read recomputes it whole. For changes that
+    reach everywhere, such as a resolution run (canonical ids may change for any person), where
+    walking outward from what changed would cost a full rebuild anyway; and the fallback when an
+    update fails. The number of scopes marked (every scope: one whose first refresh is under way
+    must read again too).
+
+    Never raises: its callers' own work (a resolution run, a judgement) is committed already and
+    must not be reported as failed because derived data could not be marked; the log says so."""
+    try:
+        with db.writer.begin() as conn:
+            return int(conn.execute(_stale()).rowcount or 0)
+    except Exception:
+        LOG.exception(
+            "could not mark stored networks out of date; refresh each scope (`maxim networks --as USER`, "
+            "or GET /api/networks?refresh=true) once the database is back"
+        )
+        return 0
+
+
+def reports_stating(db: Database, entity_ids: Collection[str]) -> set[str]:
+    """Ids of the current reports holding statements about these entities (mentions), whoever may
+    see them: each scope's update then reads them as that scope may see them, so nothing is shown
+    to anyone here."""
+    out: set[str] = set()
+    with db.reader.connect() as conn:
+        for chunk in _chunks(entity_ids):
+            query = (
+                select(statements.c.report_id)
+                .select_from(statements.join(reports, reports.c.id == statements.c.report_id))
+                .where(statements.c.entity_id.in_(chunk), reports.c.is_current)
+                .distinct()
+            )
+            out.update(conn.execute(query).scalars())
+    return out
+
+
+def update_networks_for_mentions(access: DataAccess, entity_ids: Collection[str]) -> dict[str, list[str] | None]:
+    """After a judgement re-forms clusters: in every stored scope, update the networks around the
+    reports stating these mentions, as if those reports had just arrived (`update_networks`). A
+    changed canonical id changes only the nodes of those reports, and their old index rows name
+    the old nodes, so the update walks out from both and gives what a full rebuild would.
+
+    Never raises: the judgement is already recorded, and stored networks are derived data. If
+    the update cannot even start, every scope is marked for a full recompute on its next read."""
+    try:
+        report_ids = reports_stating(access.db, entity_ids)
+        return update_networks(access, report_ids) if report_ids else {}
+    except Exception:
+        LOG.exception("network update after a judgement failed; every stored scope is recomputed on next read")
+        mark_networks_stale(access.db)
+        return {}
 
 
 _SCORE_FIELDS = tuple(f.name for f in fields(Score))

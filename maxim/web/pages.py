@@ -13,15 +13,17 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from maxim.domain.errors import FieldError, ValidationFailed
 from maxim.intake.parse import parse_report
 from maxim.intake.statements import build_record
+from maxim.network.deconflict import check_deconfliction
 from maxim.reference import Reference, load_reference
 from maxim.store import search
-from maxim.store.access import DataAccess, Forbidden
+from maxim.store.access import DataAccess, Forbidden, Outcome
 from maxim.store.audit import Operation
 from maxim.store.audit import entries as audit_entries
 from maxim.web.auth import Auth
@@ -153,11 +155,24 @@ def make_router(
             )
         record = build_record(parsed, received_by=data.actor.username, now=datetime.now(UTC))
         [result] = data.submit([record])
+        # What the API intake does after storing: keep the stored networks current and raise the
+        # deconfliction alerts (listed at /api/deconfliction/alerts for both sides). In a worker
+        # thread, as the API's plain route runs: the network update must not stall the event loop.
+        alerts = (
+            await run_in_threadpool(check_deconfliction, data, result.report_id)
+            if result.outcome != Outcome.UNCHANGED
+            else []
+        )
         if wants_json:
             return page(
                 request,
                 "report.html",
-                {"report_id": result.report_id, "outcome": result.outcome.value, "version": result.version},
+                {
+                    "report_id": result.report_id,
+                    "outcome": result.outcome.value,
+                    "version": result.version,
+                    "deconfliction": [a.detail for a in alerts if a.recipient == "submitter"],
+                },
                 auth,
                 True,
             )
