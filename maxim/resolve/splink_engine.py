@@ -161,6 +161,7 @@ def duckdb_connection(spill_dir: Path) -> Any:
     con = duckdb.connect()
     con.execute(f"SET threads TO {DUCKDB_THREADS}")
     con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+    con.execute("SET preserve_insertion_order = false")  # lets more operators spill; edges are sorted
     con.execute(f"SET temp_directory = '{spill_dir}'")
     return con
 
