@@ -36,14 +36,16 @@ bench: install
 	$(BIN)/python bench/ingest.py --reports 100000
 	$(BIN)/python bench/resolve_quality.py
 	$(BIN)/python bench/resolve_scale.py
+	$(BIN)/python bench/network.py
+	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/report.py
+	$(BIN)/python bench/load.py
 	$(BIN)/python bench/table.py
 
-# Faults at full size: 20 kill -9 crashes of the ingest, longer fuzzing, database loss, backup round trip.
+# Faults at full size: 20 kill -9 crashes of the ingest and of resolution runs, database loss,
+# disk full, backup round trip (CI runs the same tests with fewer kills).
 prove: install
 	MAXIM_CRASH_KILLS=20 $(BIN)/pytest tests/faults -q
-	$(BIN)/python bench/pages.py
-	$(BIN)/python bench/network.py
-	$(BIN)/python bench/report.py
 
 # The browser suite alone (Playwright driving Debian's /usr/bin/chromium; axe-core on every page)
 browser: install
