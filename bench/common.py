@@ -13,7 +13,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-RESULTS = Path(__file__).parent / "results"
+# MAXIM_BENCH_RESULTS redirects the results (the test that runs the load script at a tiny size).
+RESULTS = Path(os.environ.get("MAXIM_BENCH_RESULTS") or Path(__file__).parent / "results")
 
 
 @dataclass(frozen=True)
