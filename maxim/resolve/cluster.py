@@ -15,6 +15,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 import jellyfish
 
@@ -134,21 +135,23 @@ def cluster(
     for a, b in sorted(same):
         if a in features and b in features and c.union(a, b, hard=False):
             judged.update((a, b))
-    best: dict[str, float] = {}
-    strong = [e for e in edges if e[2] >= threshold]
-    for a, b, p in sorted(strong, key=lambda e: (-e[2], e[0], e[1])):
-        if a not in features or b not in features:
-            continue
-        if not (features[a].comparable and features[b].comparable):
-            continue
-        if c.union(a, b, hard=True):
-            best[a] = max(best.get(a, 0.0), p)
-            best[b] = max(best.get(b, 0.0), p)
+    best: dict[str, float] = {}  # each mention's strongest link: its first, as edges come strongest first
+    comparable = {mid for mid, f in features.items() if f.comparable}
+    strong = [e for e in edges if e[2] >= threshold and e[0] in comparable and e[1] in comparable]
+    strong.sort(key=itemgetter(0, 1))
+    strong.sort(key=itemgetter(2), reverse=True)  # stable: equal probabilities stay in id order
+    find, union = c.find, c.union
+    for a, b, p in strong:
+        if find(a) == find(b):
+            continue  # most strong pairs are inside a cluster already: nothing to join or record
+        if union(a, b, hard=True):
+            best.setdefault(a, p)
+            best.setdefault(b, p)
     out = []
     for group in c.groups.values():
         cid = canonical_id(group.members)
         alone = len(group.members) == 1
-        for m in sorted(group.members):
+        for m in group.members:
             f = features[m]
             if alone and not f.comparable:
                 out.append(Assignment(m, cid, None, "unresolved", f.why_unresolved))
