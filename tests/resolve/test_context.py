@@ -55,7 +55,9 @@ def test_a_name_without_date_of_birth_resolves_beside_the_same_associates_and_no
 
 def test_a_common_associates_name_leaves_every_context_but_identifiers_stay() -> None:
     def named(i: int, associate: str) -> tuple[str, MentionFeatures]:
-        return f"m{i:03d}", features(f"m{i:03d}", {"name": [f"Person {i:03d}x"]}, context=[associate, "postcode:SE1 7XX"])
+        return f"m{i:03d}", features(
+            f"m{i:03d}", {"name": [f"Person {i:03d}x"]}, context=[associate, "postcode:SE1 7XX"]
+        )
 
     common = features("x", {"name": ["Arben Krasniqi"]}).name_skel
     rare = features("x", {"name": ["Ikenna Obi"]}).name_skel
