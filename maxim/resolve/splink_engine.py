@@ -28,7 +28,9 @@ NAME_ONLY_BLOCKING_MAX_PAIRS = 20_000_000
 PRIOR_RULES_RECALL = 0.6
 LIST_COLUMNS = ("name_tokens", "context")
 DUCKDB_THREADS = os.cpu_count() or 2
-DUCKDB_MEMORY_LIMIT = "4GB"
+# Half the machine's memory: the rest is the app's and the database's. Beyond it DuckDB spills to
+# disk where it can; at a million scenario mentions Splink's prediction cannot fit in 4 GB.
+DUCKDB_MEMORY_LIMIT = f"{max(1, os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') // 2**31)}GB"
 
 
 @dataclass
@@ -154,8 +156,8 @@ def with_parameters(creator: Any, engine: str, model: dict[str, Any]) -> dict[st
 
 def duckdb_connection(spill_dir: Path) -> Any:
     """DuckDB as resolution uses it: the machine's cores, and a memory ceiling past which it spills
-    to `spill_dir`, so a million mentions resolve beside the running app on a modest machine
-    (unbounded, DuckDB takes most of the RAM for Splink's pairwise predictions)."""
+    to `spill_dir`, so a resolution run leaves room for the app and the database (unbounded,
+    DuckDB takes most of the RAM for Splink's pairwise predictions: 17 GB at a million)."""
     import duckdb
 
     con = duckdb.connect()
