@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 
@@ -117,6 +117,16 @@ class Clusterer:
         return True
 
 
+def forbidden_pairs(not_same: Iterable[tuple[str, str]], known: Container[str]) -> dict[str, set[str]]:
+    """Each known mention and the mentions a current "not same" judgement keeps it apart from."""
+    forbidden: dict[str, set[str]] = {}
+    for a, b in not_same:
+        if a in known and b in known:
+            forbidden.setdefault(a, set()).add(b)
+            forbidden.setdefault(b, set()).add(a)
+    return forbidden
+
+
 def cluster(
     features: Mapping[str, MentionFeatures],
     edges: Sequence[tuple[str, str, float]],
@@ -127,10 +137,7 @@ def cluster(
 ) -> list[Assignment]:
     """Every mention's cluster. Mentions with too little to compare stay alone, said so."""
     c = Clusterer(features)
-    for a, b in not_same:
-        if a in features and b in features:
-            c.forbidden.setdefault(a, set()).add(b)
-            c.forbidden.setdefault(b, set()).add(a)
+    c.forbidden = forbidden_pairs(not_same, features)
     judged: set[str] = set()
     for a, b in sorted(same):
         if a in features and b in features and c.union(a, b, hard=False):

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from maxim.domain.identifiers import normalise
 from maxim.extract.text import find_identifiers
 from maxim.resolve.addresses import FirstLine, first_line, same_street
-from maxim.resolve.cluster import Assignment, canonical_id
+from maxim.resolve.cluster import Assignment, canonical_id, forbidden_pairs
 
 #: Schema -> the family its mentions are resolved within.
 FAMILIES: Mapping[str, str] = {
@@ -275,10 +275,7 @@ def link(
 ) -> list[Assignment]:
     """Every mention's cluster under the rules and the analysts' judgements."""
     groups = _Groups(mentions)
-    for a, b in not_same:
-        if a in mentions and b in mentions:
-            groups.forbidden.setdefault(a, set()).add(b)
-            groups.forbidden.setdefault(b, set()).add(a)
+    groups.forbidden = forbidden_pairs(not_same, mentions)
     judged: set[str] = set()
     for a, b in sorted(same):
         if a in mentions and b in mentions and groups.union(a, b, rules=False) is None:

@@ -37,6 +37,7 @@ def canonical_view(access: DataAccess, entity_id: str) -> dict[str, Any] | None:
             {
                 "id": mid,
                 "caption": found["caption"],
+                "schema": found["schema"],
                 "origin": members[mid]["origin"],
                 "match_probability": members[mid]["match_probability"],
                 "note": members[mid]["note"],

@@ -79,6 +79,16 @@ def _chunks(items: Iterable[str], size: int = CHUNK) -> Iterator[list[str]]:
         yield ordered[start : start + size]
 
 
+def _node_index(conn: Connection, scope: str, given: Any, values: Iterable[str], wanted: Any) -> set[str]:
+    """One side of the stored node index (which reports produce which nodes) for the other's values:
+    `_node_index(conn, scope, c.node_id, nodes, c.report_id)` is the reports behind `nodes`."""
+    found: set[str] = set()
+    for chunk in _chunks(values):
+        query = select(wanted).where(network_node_reports.c.scope == scope, given.in_(chunk))
+        found.update(conn.execute(query).scalars())
+    return found
+
+
 @contextmanager
 def _reading(access: DataAccess, conn: Connection | None) -> Iterator[Connection]:
     """The caller's connection (an update reads inside its own transaction), else a reader."""
@@ -263,13 +273,8 @@ class _StoreSource:
         self.dropped = set(dropped)
 
     def reports_touching(self, nodes: Collection[str]) -> set[str]:
-        out: set[str] = set()
-        for chunk in _chunks(nodes):
-            query = select(network_node_reports.c.report_id).where(
-                network_node_reports.c.scope == self.store.scope, network_node_reports.c.node_id.in_(chunk)
-            )
-            out.update(self.conn.execute(query).scalars())
-        out -= self.dropped
+        idx = network_node_reports.c
+        out = _node_index(self.conn, self.store.scope, idx.node_id, nodes, idx.report_id) - self.dropped
         for node in nodes:
             out |= self.added.get(node, set())
         return out
@@ -455,15 +460,8 @@ class NetworkAccess:
                         )
                     ).scalars()
                 )
-            seeds: set[str] = set()
-            for chunk in _chunks(dropped):
-                seeds.update(
-                    conn.execute(
-                        select(network_node_reports.c.node_id).where(
-                            network_node_reports.c.scope == self.scope, network_node_reports.c.report_id.in_(chunk)
-                        )
-                    ).scalars()
-                )
+            idx = network_node_reports.c
+            seeds = _node_index(conn, self.scope, idx.report_id, dropped, idx.node_id)
             canonical = _Canonical(conn)
             new_facts = read_facts(self.access, self.config.protected, report_ids=wanted, conn=conn)
             canonical.fetch(new_facts)
@@ -710,15 +708,8 @@ class NetworkAccess:
                     ).where(network_scores.c.scope == self.scope, network_scores.c.network_id == network_id)
                 )
             }
-            rids: set[str] = set()
-            for chunk in _chunks(m.node_id for m in stored_members):
-                rids.update(
-                    conn.execute(
-                        select(network_node_reports.c.report_id).where(
-                            network_node_reports.c.scope == self.scope, network_node_reports.c.node_id.in_(chunk)
-                        )
-                    ).scalars()
-                )
+            idx = network_node_reports.c
+            rids = _node_index(conn, self.scope, idx.node_id, (m.node_id for m in stored_members), idx.report_id)
             canonical = _Canonical(conn)
             facts = read_facts(self.access, self.config.protected, report_ids=rids, conn=conn)
             canonical.fetch(facts)

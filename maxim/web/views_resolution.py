@@ -32,6 +32,14 @@ from maxim.store.resolution_access import ResolutionAccess
 # mentions would make its page slow, and its first mentions already carry its identifiers.
 CANDIDATE_MENTIONS = 25
 CANDIDATES_SHOWN = 5
+# What a page calls a nominal of each schema ("Is X the same vehicle as Y?").
+NOUNS = {
+    "Person": "person",
+    "Vehicle": "vehicle",
+    "Address": "address",
+    "Company": "company",
+    "Organization": "organisation",
+}
 NOT_RESOLVED = "not resolved yet: the next resolution run, or a judgement, will place it"
 
 
@@ -55,8 +63,10 @@ def canonical_page_view(data: DataAccess, entity_id: str, judged: str | None = N
     candidates = _nominal_candidates(data, res, people, view["canonical_id"], current)
     mention_reports = _mention_reports(view["values"])
     ids = sorted(people)
+    schema = view["mentions"][0].get("schema", "Person") if view["mentions"] else "Person"
     view.update(
         {
+            "noun": NOUNS.get(schema, "entity"),  # what the page and its forms call this nominal
             "candidates": candidates,
             "may_judge": may_judge(data.actor),
             "mention_reports": mention_reports,

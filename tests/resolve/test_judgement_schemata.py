@@ -12,6 +12,7 @@ from maxim.resolve.judgements import Conflict, record_judgement
 from maxim.resolve.run import resolve
 from maxim.store.access import DataAccess
 from maxim.store.resolution_access import ResolutionAccess
+from maxim.web.views_resolution import canonical_page_view
 from tests.resolve.helpers import p, submit
 
 
@@ -109,3 +110,10 @@ def test_an_organisation_judgement_splits_at_once(access: DataAccess) -> None:
     before = canon(access, a, b, c)
     resolve(access)
     assert canon(access, a, b, c) == before
+
+
+def test_a_vehicles_canonical_page_asks_about_the_same_vehicle(access: DataAccess) -> None:
+    a, _b, _c, _d = vehicles(access)
+    view = canonical_page_view(access, a)
+    assert view is not None and view["noun"] == "vehicle"
+    assert {m["schema"] for m in view["mentions"]} == {"Vehicle"}
