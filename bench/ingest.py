@@ -98,6 +98,7 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=100_000)
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
+    load_start = os.getloadavg()
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory() as tmp:
         scenario = Path(tmp) / "scenario"
@@ -114,7 +115,8 @@ def main() -> None:
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             admin.dispose()
     figures.append(figure("peak memory", peak_rss_mib(), "MiB"))
-    write("ingest", figures, reports=args.reports)
+    # The load average says whether the machine was shared while this ran (figures are wall time).
+    write("ingest", figures, reports=args.reports, load_average={"start": load_start, "end": os.getloadavg()})
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from phonenumbers import Leniency, PhoneNumberMatcher
 
-from maxim.domain.identifiers import OVERSEAS_POSTCODES, REGISTRY, Normalised
+from maxim.domain.identifiers import OVERSEAS_POSTCODES, Normalised, normalise_cached
 
 _A = re.ASCII
 _AI = re.ASCII | re.IGNORECASE
@@ -195,14 +195,9 @@ _DROP_INVALID = frozenset({"email", "nino", "postcode", "vrm", "sortcode_account
 
 def find_identifiers(text: str) -> list[Found]:
     """Every identifier in `text`, sorted by start, none overlapping another."""
-    memo: dict[tuple[str, str], Normalised] = {}
-
-    def judge(kind: str, original: str) -> Normalised:
-        key = (kind, original)
-        if key not in memo:
-            memo[key] = REGISTRY[kind].normalise(original)
-        return memo[key]
-
+    # Candidates are judged by the registry's remembered normaliser: the same numbers and
+    # marks recur across the reports of a batch, not only within one text.
+    judge = normalise_cached
     found: list[Found] = []
 
     def consider(kind: str, start: int, end: int) -> None:

@@ -14,7 +14,7 @@ import json
 import signal
 import sys
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -86,31 +86,62 @@ def read_rows(path: Path) -> Iterator[Row]:
         raise ValueError(f"{path}: unknown file type {suffix!r}; use .jsonl, .json or .csv")
 
 
-def _jsonl_rows(handle: IO[str]) -> Iterator[Row]:
-    for i, line in enumerate(handle, start=1):
-        if not line.strip():
-            continue
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A line of a JSONL file, not yet decoded.
+
+    `ingest_file` hands lines, not decoded rows, to the processes that parse them: decoding
+    there takes that work off the one process that writes, and a line crosses to a worker as
+    one string where a decoded row crossed as a tree of dicts and lists.
+    """
+
+    number: int  # 1-based line in the file
+    text: str
+
+    def row(self) -> Row:
+        """The decoded row, or the row with its error if the line is not JSON."""
         try:
-            yield Row(i, json.loads(line))
+            return Row(self.number, json.loads(self.text))
         except json.JSONDecodeError as exc:
-            yield Row(
-                i,
-                line.rstrip("\n"),
+            return Row(
+                self.number,
+                self.text.rstrip("\n"),
                 FieldError("line", f"is not valid JSON: {exc.msg} at column {exc.colno}"),
             )
+
+
+def _jsonl_lines(handle: IO[str]) -> Iterator[Line]:
+    for i, line in enumerate(handle, start=1):
+        if line.strip():
+            yield Line(i, line)
+
+
+def _jsonl_rows(handle: IO[str]) -> Iterator[Row]:
+    for line in _jsonl_lines(handle):
+        yield line.row()
+
+
+def _source(path: Path) -> Iterator[Row | Line]:
+    """What `ingest_file` reads from a batch file: JSONL as undecoded lines, the rest as rows."""
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        with path.open(encoding="utf-8") as handle:
+            yield from _jsonl_lines(handle)
+    else:
+        yield from read_rows(path)
 
 
 Prepared = tuple[int, ReportRecord | None, Any, list[str]]
 
 
-def prepare(rows: list[Row], username: str, ref: Reference) -> list[Prepared]:
+def prepare(items: Sequence[Row | Line], username: str, ref: Reference) -> list[Prepared]:
     """Parse and build a chunk of rows: (row number, record or None, raw row if refused, reasons).
 
     Pure and picklable, so it runs in worker processes while the main process writes.
     """
     now = datetime.now(UTC)
     out: list[Prepared] = []
-    for row in rows:
+    for item in items:
+        row = item.row() if isinstance(item, Line) else item
         try:
             if row.error is not None:
                 raise ValidationFailed([row.error])
@@ -121,8 +152,8 @@ def prepare(rows: list[Row], username: str, ref: Reference) -> list[Prepared]:
     return out
 
 
-def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
-    chunk: list[Row] = []
+def _chunks(rows: Iterator[Row | Line], size: int) -> Iterator[list[Row | Line]]:
+    chunk: list[Row | Line] = []
     for row in rows:
         chunk.append(row)
         if len(chunk) >= size:
@@ -139,7 +170,9 @@ def die_with_parent() -> None:
         libc.prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
 
 
-def _prepared(chunks: Iterator[list[Row]], username: str, ref: Reference, workers: int) -> Iterator[list[Prepared]]:
+def _prepared(
+    chunks: Iterator[list[Row | Line]], username: str, ref: Reference, workers: int
+) -> Iterator[list[Prepared]]:
     """Prepared chunks in file order; with workers > 1, parsed in other processes, a few chunks ahead."""
     if workers <= 1:
         for chunk in chunks:
@@ -187,43 +220,46 @@ def ingest_file(
     summary = BatchSummary()
     rejects_path = rejects_path or path.with_name(path.name + ".rejects.jsonl")
     rejects: IO[str] | None = None
-    source = iter(rows) if rows is not None else read_rows(path)
-    try:
-        for prepared in _prepared(_chunks(source, chunk), access.actor.username, ref, workers):
-            records = [record for _, record, _, _ in prepared if record is not None]
-            stored: dict[str, None] = {}  # report ids in file order, each once
-            for result in access.submit(records):
-                if result.outcome == Outcome.UNCHANGED:
-                    summary.unchanged += 1
-                    continue
-                stored[result.report_id] = None
-                if result.outcome == Outcome.CREATED:
-                    summary.created += 1
-                else:
-                    summary.new_versions += 1
-            if after_store is not None and stored:  # the chunk is committed: later stages hear of it
-                after_store(list(stored))
-            # A duplicate within the chunk shares its report id with the stored one: count it once.
-            summary.statements += sum(
-                len(r.statements) for r in {r.report["id"]: r for r in records}.values() if r.report["id"] in stored
-            )
-            summary.read += len(prepared)
-            for number, record, raw, reasons in prepared:
-                if record is not None:
-                    if on_stored is not None:
-                        on_stored(number, record)
-                    continue
-                summary.rejected += 1
-                if rejects is None:
-                    rejects_path.parent.mkdir(parents=True, exist_ok=True)
-                    rejects = rejects_path.open("w", encoding="utf-8")
-                    summary.rejects_path = rejects_path
-                rejects.write(json.dumps({"row": number, "errors": reasons, "report": raw}, ensure_ascii=False) + "\n")
-                if len(summary.first_errors) < 20:
-                    summary.first_errors.extend(f"row {number}: {r}" for r in reasons)
-            if progress:
-                progress(len(prepared))
-    finally:
-        if rejects is not None:
-            rejects.close()
+    source: Iterator[Row | Line] = iter(rows) if rows is not None else _source(path)
+    # Many commits in a row: SQLite checkpoints its log less often until the batch ends.
+    with access.db.batch_writes():
+        try:
+            for prepared in _prepared(_chunks(source, chunk), access.actor.username, ref, workers):
+                records = [record for _, record, _, _ in prepared if record is not None]
+                stored: dict[str, None] = {}  # report ids in file order, each once
+                for result in access.submit(records):
+                    if result.outcome == Outcome.UNCHANGED:
+                        summary.unchanged += 1
+                        continue
+                    stored[result.report_id] = None
+                    if result.outcome == Outcome.CREATED:
+                        summary.created += 1
+                    else:
+                        summary.new_versions += 1
+                if after_store is not None and stored:  # the chunk is committed: later stages hear of it
+                    after_store(list(stored))
+                # A duplicate within the chunk shares its report id with the stored one: count it once.
+                summary.statements += sum(
+                    len(r.statements) for r in {r.report["id"]: r for r in records}.values() if r.report["id"] in stored
+                )
+                summary.read += len(prepared)
+                for number, record, raw, reasons in prepared:
+                    if record is not None:
+                        if on_stored is not None:
+                            on_stored(number, record)
+                        continue
+                    summary.rejected += 1
+                    if rejects is None:
+                        rejects_path.parent.mkdir(parents=True, exist_ok=True)
+                        rejects = rejects_path.open("w", encoding="utf-8")
+                        summary.rejects_path = rejects_path
+                    line = json.dumps({"row": number, "errors": reasons, "report": raw}, ensure_ascii=False)
+                    rejects.write(line + "\n")
+                    if len(summary.first_errors) < 20:
+                        summary.first_errors.extend(f"row {number}: {r}" for r in reasons)
+                if progress:
+                    progress(len(prepared))
+        finally:
+            if rejects is not None:
+                rejects.close()
     return summary

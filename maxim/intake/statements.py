@@ -18,7 +18,7 @@ from followthemoney import model
 from followthemoney.types import registry
 
 from maxim.domain import ids
-from maxim.domain.identifiers import kind_for, normalise
+from maxim.domain.identifiers import kind_for, normalise_cached
 from maxim.domain.mopi import load_mopi
 from maxim.extract.text import find_identifiers
 from maxim.intake.parse import EntityInput, ReportInput
@@ -34,8 +34,8 @@ MENTIONED_PROPERTY = {
 TEXT_SCHEMA = "PlainText"
 
 # Phones, postcodes and dates repeat across thousands of reports; their normalised forms are
-# pure functions of the text, so they are worth remembering during a batch.
-_normalise = lru_cache(maxsize=200_000)(normalise)
+# pure functions of the text, so they are worth remembering during a batch (identifiers by
+# the registry's own remembered normaliser, shared with text extraction).
 _kind_for = lru_cache(maxsize=4_096)(kind_for)
 
 
@@ -95,12 +95,13 @@ def _entity_statements(
     for name, values in entity.properties.items():
         prop = schema.properties[name]
         kind = _kind_for(schema.name, name)
+        is_entity = prop.type == registry.entity  # once per property: the comparison is Python code
         for original in values:
-            if prop.type == registry.entity:
+            if is_entity:
                 rows.append(_statement(report_id, entity_id, schema.name, name, local[original], original))
                 continue
             if kind is not None:
-                found = _normalise(kind, original)
+                found = normalise_cached(kind, original)
                 rows.append(
                     _statement(
                         report_id,

@@ -15,12 +15,11 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-import psycopg
-from sqlalchemy import ColumnElement, Connection, Select, Table, func, select, text, true, tuple_, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import ColumnElement, Connection, Select, func, select, text, true, update
 
 from maxim.intake.statements import ReportRecord
 from maxim.store.audit import Operation, append
+from maxim.store.bulk import insert_ignore, insert_new, versions_params, versions_query
 from maxim.store.engine import Database
 from maxim.store.tables import entities, report_access, report_subjects, reports, statements
 
@@ -86,42 +85,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert rows, skipping any whose primary key is already there (idempotent re-ingest).
-
-    This is the bulk path of every ingest, so it hands plain tuples to the driver's own
-    `executemany` (SQLAlchemy's per-row parameter processing cost more than the insert).
-    Only for tables of text, numbers and booleans, which both drivers bind natively.
-    """
-    if not rows:
-        return
-    names = [c.name for c in table.columns]
-    columns = ", ".join(names)
-    values = [tuple(row.get(name) for name in names) for row in rows]
-    if conn.dialect.name == "postgresql":
-        # COPY into a transaction-local staging table, then one INSERT ... SELECT that skips
-        # what is already there: COPY alone cannot skip conflicts.
-        stage = f"_stage_{table.name}"
-        conn.exec_driver_sql(
-            f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-        )
-        sql = f"COPY {stage} ({columns}) FROM STDIN"
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            with cursor.copy(sql) as copy:
-                for value in values:
-                    copy.write_row(value)
-        except psycopg.Error as exc:  # raise what SQLAlchemy would have raised, e.g. IntegrityError
-            raise DBAPIError.instance(sql, None, exc, psycopg.Error, dialect=conn.dialect) from exc
-        conn.exec_driver_sql(
-            f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {stage} ON CONFLICT DO NOTHING"
-        )
-        conn.exec_driver_sql(f"TRUNCATE {stage}")
-        return
-    marks = ", ".join("?" * len(names))
-    conn.exec_driver_sql(f"INSERT INTO {table.name} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING", values)
-
-
 class DataAccess:
     def __init__(
         self,
@@ -162,16 +125,7 @@ class DataAccess:
             known: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
             current: dict[tuple[str, str], str] = {}
             for key_chunk in _chunks(sorted(keys), 400):
-                rows = conn.execute(
-                    select(
-                        reports.c.originator,
-                        reports.c.reference,
-                        reports.c.content_hash,
-                        reports.c.version,
-                        reports.c.id,
-                        reports.c.is_current,
-                    ).where(tuple_(reports.c.originator, reports.c.reference).in_(key_chunk))
-                )
+                rows = conn.execute(versions_query(len(key_chunk)), versions_params(key_chunk))
                 for orig, ref, chash, version, rid, is_current in rows:
                     known[(orig, ref)][chash] = version
                     if is_current:
@@ -209,11 +163,12 @@ class DataAccess:
                 if superseded:
                     for chunk in _chunks(superseded, 500):
                         conn.execute(update(reports).where(reports.c.id.in_(chunk)).values(is_current=False))
-                conn.execute(reports.insert(), report_rows)
-                _insert_ignore(conn, entities, [e for r in new_records for e in r.entities])
-                _insert_ignore(conn, statements, [s for r in new_records for s in r.statements])
-                _insert_ignore(conn, report_subjects, [s for r in new_records for s in r.subjects])
-                _insert_ignore(conn, report_access, [g for r in new_records for g in r.grantees])
+                insert_new(conn, reports, report_rows)
+                # Entities recur across reports and versions; the rest hang off the versions just inserted.
+                insert_ignore(conn, entities, [e for r in new_records for e in r.entities])
+                insert_ignore(conn, statements, [s for r in new_records for s in r.statements], fresh=True)
+                insert_ignore(conn, report_subjects, [s for r in new_records for s in r.subjects], fresh=True)
+                insert_ignore(conn, report_access, [g for r in new_records for g in r.grantees], fresh=True)
                 created = [r.report_id for r in results if r.outcome == Outcome.CREATED]
                 altered = [r.report_id for r in results if r.outcome == Outcome.NEW_VERSION]
                 if created:

@@ -31,7 +31,7 @@ from maxim.domain.identifiers.passport import (
     passport_is_uk_format,
     validate_td3_line2,
 )
-from maxim.domain.identifiers.registry import FTM_PROPERTY_KINDS, REGISTRY, kind_for, normalise
+from maxim.domain.identifiers.registry import FTM_PROPERTY_KINDS, REGISTRY, kind_for, normalise, normalise_cached
 from maxim.domain.identifiers.vehicle import (
     Vrm,
     age_identifier_mismatch,
@@ -67,6 +67,7 @@ __all__ = [
     "mod23_check",
     "mrz_check_digit",
     "normalise",
+    "normalise_cached",
     "passport_is_uk_format",
     "pnc_display",
     "validate_td3_line2",

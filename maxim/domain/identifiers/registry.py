@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from types import MappingProxyType
 
 from followthemoney import model
@@ -41,6 +42,28 @@ def normalise(kind: str, text: str) -> Normalised:
         known = ", ".join(sorted(REGISTRY))
         raise ValueError(f"unknown identifier kind {kind!r}; use one of: {known}") from None
     return identifier_type.normalise(text)
+
+
+#: Kinds whose reading depends on the date: a PNC ID's two-digit year is read against the
+#: current year, so its result must not be remembered across a new year.
+_DATED_KINDS = frozenset({"pnc_id"})
+
+
+@lru_cache(maxsize=200_000)
+def _remembered(kind: str, text: str) -> Normalised:
+    return normalise(kind, text)
+
+
+def normalise_cached(kind: str, text: str) -> Normalised:
+    """`normalise`, remembered for the life of the process: the same as calling it afresh.
+
+    A batch meets the same phone numbers, postcodes and vehicle marks in thousands of reports,
+    and libphonenumber is slow, so intake and text extraction both normalise through here.
+    The cache is bounded (about 50 MB when full) and every result is immutable.
+    """
+    if kind in _DATED_KINDS:
+        return normalise(kind, text)
+    return _remembered(kind, text)
 
 
 #: (FtM schema, property) -> identifier kind, or None where the property holds numbers of
