@@ -44,6 +44,16 @@ def dobs_compatible(x: str, y: str, *, slip: bool = True) -> bool:
     return jellyfish.levenshtein_distance(x, y) <= 1
 
 
+def find_root(parent: dict[str, str], x: str) -> str:
+    """Union-find's find with path compression, over a parent map both clusterers keep."""
+    root = x
+    while parent[root] != root:
+        root = parent[root]
+    while parent[x] != root:
+        parent[x], x = root, parent[x]
+    return root
+
+
 @dataclass
 class _Group:
     members: list[str]
@@ -76,12 +86,7 @@ class Clusterer:
         self.forbidden: dict[str, set[str]] = {}
 
     def find(self, x: str) -> str:
-        root = x
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[x] != root:
-            self.parent[x], x = root, self.parent[x]
-        return root
+        return find_root(self.parent, x)
 
     def _conflict(self, ra: str, rb: str, *, hard: bool) -> bool:
         a, b = self.groups[ra], self.groups[rb]

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from maxim.domain.identifiers import normalise
 from maxim.extract.text import find_identifiers
 from maxim.resolve.addresses import FirstLine, first_line, same_street
-from maxim.resolve.cluster import Assignment, canonical_id, forbidden_pairs
+from maxim.resolve.cluster import Assignment, canonical_id, find_root, forbidden_pairs
 
 #: Schema -> the family its mentions are resolved within.
 FAMILIES: Mapping[str, str] = {
@@ -229,12 +229,7 @@ class _Groups:
         self.forbidden: dict[str, set[str]] = {}
 
     def find(self, x: str) -> str:
-        root = x
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[x] != root:
-            self.parent[x], x = root, self.parent[x]
-        return root
+        return find_root(self.parent, x)
 
     def refusal(self, ra: str, rb: str, *, rules: bool) -> str | None:
         small, big = sorted((self.members[ra], self.members[rb]), key=len)
