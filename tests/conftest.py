@@ -24,6 +24,7 @@ from maxim.store.access import Actor, DataAccess
 from maxim.store.engine import Database, connect
 from maxim.store.migrate import upgrade
 from maxim.store.schema import full_metadata
+from maxim.store.tables_search import PG_TABLES
 
 POSTGRES_URL = os.environ.get("MAXIM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -71,7 +72,8 @@ def postgres_url() -> Iterator[str]:
 
 
 def _empty_postgres(db: Database) -> None:
-    names = ", ".join(f'"{t.name}"' for t in full_metadata().sorted_tables)
+    # name_spellings is kept by triggers on statements, which TRUNCATE does not fire.
+    names = ", ".join([*(f'"{t.name}"' for t in full_metadata().sorted_tables), *PG_TABLES])
     with db.writer.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 

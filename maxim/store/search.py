@@ -3,8 +3,9 @@
 Everything goes through the data-access layer's seams — `DataAccess.visible_statements()` and
 the access policy's report filter — so what a user may not see is never matched, counted or
 listed. Full text uses SQLite FTS5 or PostgreSQL text search over the index that migration
-`0007_search` keeps (`maxim/store/tables_search.py`); fuzzy name search ranks the candidates
-of a prefix search by Jaro-Winkler similarity.
+`0007_search` keeps (`maxim/store/tables_search.py`); similar-name search ranks candidate
+spellings (pg_trgm's trigram index on PostgreSQL, a prefix search on SQLite) by Jaro-Winkler
+similarity.
 """
 
 from __future__ import annotations
@@ -17,14 +18,35 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from jellyfish import jaro_winkler_similarity
-from sqlalchemy import ColumnElement, Select, String, TextClause, cast, func, literal_column, select, text, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    String,
+    TextClause,
+    cast,
+    func,
+    literal_column,
+    select,
+    text,
+    tuple_,
+)
 
 from maxim.store.access import DataAccess
 from maxim.store.audit import Operation
 from maxim.store.tables import entities, reports, statements
-from maxim.store.tables_search import NAME_PROPS, PG_NAME_PREDICATE, PG_NAME_VECTOR, PG_REPORT_VECTOR
+from maxim.store.tables_search import (
+    FOLD,
+    NAME_PROPS,
+    PG_NAME_PREDICATE,
+    PG_NAME_VECTOR,
+    PG_REPORT_VECTOR,
+    trigram_schema,
+)
 
 FUZZY_THRESHOLD = 0.86
+#: Distinct candidate spellings scored per search, at most (a common two-letter stem has thousands).
+SPELLING_CANDIDATES = 20_000
 _GRADING = re.compile(r"^\s*([123])?\s*([A-Ea-e])?\s*([PCpc])?\s*$")
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -176,40 +198,81 @@ def search_names(
         *scope, _name_match(data, _fts5(words), " & ".join(f"{w}:*" for w in words))
     )
     found: dict[str, dict[str, Any]] = {}
+    results: list[dict[str, Any]] = []
     with data.db.reader.connect() as conn:
         for row in conn.execute(exact_q.limit(2000)):
             _collect(found, row, "exact", 1.0)
         # Exact matches sort before similar ones, so with `limit` of them no similar name could be
-        # shown: skip the similar-name scan (thousands of candidate rows; most of a search's cost).
+        # shown: skip the similar-name step (most of a search's cost).
         if fuzzy and len(found) < limit:
-            # Candidates share the first two letters of some word; similarity decides.
-            stems = sorted({w[:2] for w in words if len(w) >= 2})
-            if stems:
+            similar = _similar_spellings(data, conn, query, words)
+            if similar:
+                # Only now the access filter, on the few statements that give a similar spelling:
+                # joining every candidate row to its report cost ten times the rest of a search.
                 candidates = data.visible_statements(*columns).where(
-                    *scope,
-                    _name_match(data, " OR ".join(f'"{s}"*' for s in stems), " | ".join(f"{s}:*" for s in stems)),
+                    *scope, statements.c.identifier_kind.is_(None), statements.c.value.in_(list(similar))
                 )
-                target = normalise_name(query)
-                scores: dict[str, float] = {}  # a name is on many statements: score each spelling once
-                for row in conn.execute(candidates.limit(5000)):
-                    if row.entity_id in found and found[row.entity_id]["match"] == "exact":
-                        continue
-                    score = scores.get(row.value)
-                    if score is None:
-                        score = scores[row.value] = jaro_winkler_similarity(target, normalise_name(row.value))
-                    if score >= FUZZY_THRESHOLD:
-                        _collect(found, row, "similar", score)
-        if found:
-            rows = conn.execute(select(entities.c.id, entities.c.caption).where(entities.c.id.in_(list(found))))
-            captions = {row.id: row.caption for row in rows}
-            for entity_id, item in found.items():
-                item["caption"] = captions.get(entity_id, item["names"][0])
-    results = sorted(found.values(), key=lambda r: (r["match"] != "exact", -r["score"], r["caption"]))[:limit]
+                for row in conn.execute(candidates):
+                    if row.entity_id not in found or found[row.entity_id]["match"] != "exact":
+                        _collect(found, row, "similar", similar[row.value])
+        # Ranked by the names as given, so that only the page's entities need their captions (a
+        # common name has hundreds of exact matches).
+        ranked = sorted(found.values(), key=lambda r: (r["match"] != "exact", -r["score"], sorted(r["names"])[0]))
+        results = ranked[:limit]
+        if results:
+            ids = [r["entity_id"] for r in results]
+            captions = dict(conn.execute(select(entities.c.id, entities.c.caption).where(entities.c.id.in_(ids))).all())
+            for item in results:
+                item["caption"] = captions.get(item["entity_id"], item["names"][0])
     for item in results:
         item["reports"] = len(item.pop("report_ids"))
     if results:
         data.audit(Operation.CONSULTATION, "entity", [r["entity_id"] for r in results], justification="search")
     return results
+
+
+def _similar_spellings(data: DataAccess, conn: Connection, query: str, words: list[str]) -> dict[str, float]:
+    """Name spellings similar to the query, each with its Jaro-Winkler similarity.
+
+    Candidates come from an index, whoever's statements give them: on PostgreSQL the distinct
+    spellings (`name_spellings`) whose trigrams, in lower case with accents folded, are close to
+    the query's (pg_trgm's `%`, at its default threshold of 0.3); on SQLite the spellings that
+    share the first two letters of some word with it. Similarity decides. No spelling leaves
+    Maxim unless a visible statement gives it (the caller's query applies the access filter).
+    """
+    if _is_sqlite(data):
+        stems = sorted({w[:2] for w in words if len(w) >= 2})
+        if not stems:
+            return {}
+        match = _name_match(data, " OR ".join(f'"{s}"*' for s in stems), "")
+        spellings = select(statements.c.value).where(statements.c.prop.in_(NAME_PROPS), match).distinct()
+    else:
+        operator = f'OPERATOR("{_trigram_schema(data, conn)}".%)'
+        spellings = (
+            select(literal_column("value", String))
+            .select_from(text("name_spellings"))
+            .where(text(f"folded {operator} :folded").bindparams(folded=query.lower().translate(FOLD)))
+        )
+    target = normalise_name(query)
+    scores = (
+        (value, jaro_winkler_similarity(target, normalise_name(value)))
+        for value in conn.execute(spellings.limit(SPELLING_CANDIDATES)).scalars()
+    )
+    return {value: round(score, 3) for value, score in scores if score >= FUZZY_THRESHOLD}
+
+
+_TRIGRAM_SCHEMAS: dict[str, str] = {}
+
+
+def _trigram_schema(data: DataAccess, conn: Connection) -> str:
+    """Where migration 0012_name_spellings found or put pg_trgm, looked up once per database."""
+    schema = _TRIGRAM_SCHEMAS.get(data.db.url)
+    if schema is None:
+        found = trigram_schema(conn)
+        if found is None:
+            raise RuntimeError("PostgreSQL has no pg_trgm extension: run `maxim init` to migrate")
+        schema = _TRIGRAM_SCHEMAS[data.db.url] = found
+    return schema
 
 
 def _collect(found: dict[str, dict[str, Any]], row: Any, match: str, score: float) -> None:

@@ -1,5 +1,5 @@
 """Read-side queries of the analyst pages, on both engines: links into an entity, and similar names
-only when exact ones leave room on the page."""
+(accents, word order and case aside) only when exact ones leave room on the page."""
 
 from __future__ import annotations
 
@@ -38,3 +38,12 @@ def test_similar_names_fill_the_page_only_when_exact_matches_leave_room(access: 
     assert [r["match"] for r in both] == ["exact", "similar"]
     first = search.search_names(access, "Testperson Alpha", search.Filters(), limit=1)
     assert first == both[:1]
+
+
+def test_similar_names_are_found_whatever_the_accents_word_order_and_case(access: DataAccess) -> None:
+    submit(access, report(reference="R/1", entities=[person("p1", "HOÀNG Thị Hằng")]))
+    submit(access, report(reference="R/2", entities=[person("p1", "Testperson Unrelated")]))
+    [found] = search.search_names(access, "hangg thi hoang", search.Filters())
+    assert (found["caption"], found["match"]) == ("HOÀNG Thị Hằng", "similar")
+    assert found["score"] >= search.FUZZY_THRESHOLD
+    assert search.search_names(access, "Zzyzx Qwerty", search.Filters()) == []
