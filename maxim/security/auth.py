@@ -225,16 +225,29 @@ def issue_token(db: Database, actor: Actor, *, name: str, days: int, now: dateti
     return token
 
 
+#: A token's `last_used_at` is kept to the minute. Written on every request, it made every API
+#: call a write: on SQLite each one queued for the single writer's lock behind any ingest.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
 def token_actor(db: Database, token: str, *, now: datetime) -> Actor | None:
-    with db.writer.begin() as conn:
+    with db.reader.connect() as conn:
         row = conn.execute(
-            select(users, api_tokens.c.id.label("token_id"), api_tokens.c.expires_at, api_tokens.c.revoked_at)
+            select(
+                users,
+                api_tokens.c.id.label("token_id"),
+                api_tokens.c.expires_at,
+                api_tokens.c.revoked_at,
+                api_tokens.c.last_used_at,
+            )
             .join(api_tokens, api_tokens.c.user_id == users.c.id)
             .where(api_tokens.c.token_hash == digest(token))
         ).first()
-        if row is None or row.revoked_at is not None or _aware(row.expires_at) <= now or row.disabled:
-            return None
-        conn.execute(update(api_tokens).where(api_tokens.c.id == row.token_id).values(last_used_at=now))
+    if row is None or row.revoked_at is not None or _aware(row.expires_at) <= now or row.disabled:
+        return None
+    if row.last_used_at is None or _aware(row.last_used_at) <= now - LAST_USED_RESOLUTION:
+        with db.writer.begin() as conn:
+            conn.execute(update(api_tokens).where(api_tokens.c.id == row.token_id).values(last_used_at=now))
     return _actor(row)
 
 

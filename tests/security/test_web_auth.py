@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from maxim.security.auth import LOCKOUT_AFTER, issue_token, token_actor
 from maxim.settings import Settings
 from maxim.store.engine import Database
-from maxim.store.tables import audit_log
+from maxim.store.tables import api_tokens, audit_log
 from maxim.web.app import create_app
 from tests.conftest import UserFactory
 from tests.factories import report
@@ -142,3 +142,29 @@ def test_security_headers_on_every_response(app_client: TestClient) -> None:
         assert headers["x-frame-options"] == "DENY"
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["referrer-policy"] == "no-referrer"
+
+
+def test_a_token_records_its_last_use_to_the_minute_without_a_write_per_request(
+    db: Database, make_user: UserFactory
+) -> None:
+    _, token = make_user("tim", "SCD6-MAXIM", "analyst")
+    t0 = datetime.now(UTC)
+
+    def last_used() -> datetime | None:
+        with db.reader.connect() as conn:
+            value = conn.execute(select(api_tokens.c.last_used_at)).scalar_one()
+        return None if value is None else value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+    writes: list[str] = []
+
+    def count_updates(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.startswith("UPDATE"):
+            writes.append(statement)
+
+    event.listen(db.writer, "before_cursor_execute", count_updates)
+    assert token_actor(db, token, now=t0) is not None
+    assert last_used() == t0 and len(writes) == 1
+    assert token_actor(db, token, now=t0 + timedelta(seconds=30)) is not None
+    assert last_used() == t0 and len(writes) == 1  # read only: no write lock taken
+    assert token_actor(db, token, now=t0 + timedelta(minutes=2)) is not None
+    assert last_used() == t0 + timedelta(minutes=2) and len(writes) == 2
