@@ -77,7 +77,8 @@ def write(name: str, figures: list[Figure], **extra: Any) -> Path:
     body = {"benchmark": name, "machine": machine(), **extra, "figures": [asdict(f) for f in figures]}
     path.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
     for f in figures:
-        ratio = f"  ratio {f.ratio} (target {f.target}: {'met' if f.met else 'NOT met'})" if f.ratio is not None else ""
+        verdict = f" (target {f.target}: {'met' if f.met else 'NOT met'})" if f.target is not None else ""
+        ratio = f"  ratio {f.ratio}{verdict}" if f.ratio is not None else ""
         baseline = f"  baseline {f.baseline}" if f.baseline is not None else ""
         print(f"{name}: {f.name} = {f.value} {f.unit}{baseline}{ratio}")
     return path

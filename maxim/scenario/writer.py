@@ -122,7 +122,10 @@ def write_scenario(
     reports: int = 1000,
     progress: Callable[[int], None] | None = None,
 ) -> ScenarioSummary:
-    """Write reports.jsonl, truth.jsonl, networks.json and summary.json into `out_dir`."""
+    """Write reports.jsonl, truth.jsonl, networks.json and summary.json into `out_dir`.
+
+    `progress` is called with the number of reports written since its last call (as ingest's is).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     sc = Scenario(seed, reports)
     by_kind: Counter[str] = Counter()
@@ -147,9 +150,9 @@ def write_scenario(
                     tf.write("\n")
                 truth_rows += len(truth)
             if progress is not None and n % PROGRESS_EVERY == 0:
-                progress(n)
+                progress(PROGRESS_EVERY)
     if progress is not None and reports % PROGRESS_EVERY:
-        progress(reports)
+        progress(reports % PROGRESS_EVERY)
     pop = sc.population
     with (out_dir / "networks.json").open("w", encoding="utf-8", newline="\n") as nf:
         json.dump([network_record(x) for x in pop.networks], nf, ensure_ascii=False, indent=1)

@@ -59,6 +59,12 @@ def test_same_seed_same_bytes_different_seed_differs(tmp_path: Path) -> None:
     assert (a / "reports.jsonl").read_bytes() != (c / "reports.jsonl").read_bytes()
 
 
+def test_progress_counts_reports_written_since_the_last_call(tmp_path: Path) -> None:
+    steps: list[int] = []
+    write_scenario(tmp_path, seed=3, reports=2300, progress=steps.append)
+    assert steps == [1000, 1000, 300]  # a progress bar adds them up to the reports written
+
+
 def _check_report(r: dict[str, Any], codes: dict[str, set[str]]) -> list[str]:
     errors: list[str] = []
     for f in ("kind", "originator", "reference", "received_at", "nim_level", "themes", "entities"):
