@@ -120,3 +120,25 @@ def connect(url: str) -> Database:
         raise ValueError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
     engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
     return Database(url, engine, engine)
+
+
+#: What a database error means for the person who sent the request, by the words (SQLite) or the
+#: SQLSTATE (PostgreSQL) that name the fault; anything else is the database being unreachable.
+_FAULTS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (
+        ("database or disk is full", "no space left on device", "53100"),
+        "The database has run out of disk space; nothing was stored. Tell the system administrator",
+    ),
+    (
+        ("readonly database", "read-only", "25006"),
+        "The database is read-only; nothing was stored. Tell the system administrator",
+    ),
+)
+UNAVAILABLE = "The database is unavailable; try again shortly"
+
+
+def describe_failure(exc: BaseException) -> str:
+    """A sentence for a database error that tells the user what happened and what to do."""
+    original = getattr(exc, "orig", exc)
+    said = f"{original} {getattr(original, 'sqlstate', '') or ''}".lower()
+    return next((sentence for words, sentence in _FAULTS if any(w in said for w in words)), UNAVAILABLE)

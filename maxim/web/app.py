@@ -27,7 +27,7 @@ from maxim.reference import Reference, load_reference
 from maxim.resolve.realtime import candidates_for
 from maxim.settings import Settings
 from maxim.store.access import DataAccess, Forbidden, Outcome
-from maxim.store.engine import Database, connect
+from maxim.store.engine import Database, connect, describe_failure
 from maxim.store.migrate import upgrade
 from maxim.web.api_network import make_router as network_router
 from maxim.web.api_oversight import make_router as oversight_router
@@ -162,8 +162,8 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     @app.exception_handler(OperationalError)
     async def _database_down(request: Request, exc: OperationalError) -> Response:
         # The connection pool checks connections before use, so once the database is back the
-        # next request succeeds without restarting the app.
-        response = error_response(request, 503, "The database is unavailable; try again shortly")
+        # next request succeeds without restarting the app. A full or read-only database says so.
+        response = error_response(request, 503, describe_failure(exc))
         response.headers["Retry-After"] = "5"
         return response
 

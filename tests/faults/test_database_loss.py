@@ -1,4 +1,5 @@
-"""The database going away mid-service: a clear 503, and recovery without a restart."""
+"""The database going away mid-service: a clear 503, and recovery without a restart; a read-only or
+full database refuses writes saying why, and keeps what it had."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from maxim.security.auth import issue_token
@@ -63,8 +66,38 @@ def test_a_read_only_database_refuses_writes_clearly_and_keeps_what_it_had(tmp_p
         ro_client = TestClient(readonly, headers={"Authorization": f"Bearer {token}"})
         refused = ro_client.post("/api/reports", json=report(reference="R/2"))
         assert refused.status_code == 503
+        assert refused.json()["error"]["title"].startswith("The database is read-only; nothing was stored")
     finally:
         os.chmod(tmp_path, 0o755)
         readonly.state.db.dispose()
     with sqlite3.connect(path) as conn:
         assert [r[0] for r in conn.execute("SELECT reference FROM reports")] == ["R/1"]
+
+
+def test_a_full_disk_refuses_the_write_clearly_and_leaves_nothing_half_written(tmp_path: Path) -> None:
+    path = tmp_path / "maxim.db"
+    app = create_app(Settings(database_url=f"sqlite:///{path}", data_dir=tmp_path))
+    db = app.state.db
+    token = issue_token(db, ensure_local_admin(db), name="t", days=1, now=datetime.now(UTC), channel="test")
+    client = TestClient(app, headers={"Authorization": f"Bearer {token}"})
+    assert client.post("/api/reports", json=report(reference="R/1")).status_code == 201
+
+    # SQLite's page limit fails a write that needs one more page exactly as a full disk does
+    # (SQLITE_FULL); it is set per connection, so on every new connection of the writer.
+    @event.listens_for(db.writer, "connect")
+    def _no_room(dbapi_connection: Any, _record: Any) -> None:
+        pages = dbapi_connection.execute("PRAGMA page_count").fetchone()[0]
+        dbapi_connection.execute(f"PRAGMA max_page_count={pages}")
+
+    db.writer.dispose()
+    big = report(reference="R/2", text="Testperson Alpha was seen at the car wash. " * 2000)
+    refused = client.post("/api/reports", json=big)
+    assert refused.status_code == 503
+    assert refused.json()["error"]["title"].startswith("The database has run out of disk space; nothing was stored")
+    db.dispose()
+    with sqlite3.connect(path) as conn:
+        assert [r[0] for r in conn.execute("SELECT reference FROM reports")] == ["R/1"]
+        report_ids = {r[0] for r in conn.execute("SELECT id FROM reports")}
+        assert {r[0] for r in conn.execute("SELECT DISTINCT report_id FROM statements")} <= report_ids
+        ops = [r[0] for r in conn.execute("SELECT operation FROM audit_log")]
+    assert ops.count("COLLECTION") == 1  # the refused report left no audit event claiming it was stored
