@@ -643,5 +643,22 @@ def export_statements(
     console.print(f"{count} statements exported")
 
 
+def main() -> None:
+    """The `maxim` command. A database that is full, read-only or gone ends a command with one
+    clear line (and exit status 3), not a traceback; what was committed before the fault stays."""
+    from sqlalchemy.exc import OperationalError
+
+    from maxim.store.engine import describe_failure
+
+    try:
+        app()
+    except OperationalError as exc:
+        console.print(
+            f"[red]{describe_failure(exc)}.[/red] Whatever was stored before this is kept; "
+            "run the command again once the database is fixed (an ingest skips the reports it already has)."
+        )
+        raise SystemExit(3) from None
+
+
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    main()

@@ -3,8 +3,11 @@ full database refuses writes saying why, and keeps what it had."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -101,3 +104,21 @@ def test_a_full_disk_refuses_the_write_clearly_and_leaves_nothing_half_written(t
         assert {r[0] for r in conn.execute("SELECT DISTINCT report_id FROM statements")} <= report_ids
         ops = [r[0] for r in conn.execute("SELECT operation FROM audit_log")]
     assert ops.count("COLLECTION") == 1  # the refused report left no audit event claiming it was stored
+
+
+def test_the_command_line_says_the_database_is_read_only_and_stores_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "maxim.db"
+    env = {**os.environ, "MAXIM_DATABASE_URL": f"sqlite:///{path}", "MAXIM_DATA_DIR": str(tmp_path)}
+    subprocess.run([sys.executable, "-m", "maxim.cli", "init"], env=env, check=True, capture_output=True)
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text(json.dumps(report(reference="R/1")) + "\n", encoding="utf-8")
+    env["MAXIM_DATABASE_URL"] = f"sqlite:///file:{path}?mode=ro&uri=true"
+    done = subprocess.run(
+        [sys.executable, "-m", "maxim.cli", "ingest", str(batch)], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 3, done.stderr
+    said = " ".join(done.stderr.split())  # the console wraps long lines
+    assert "The database is read-only; nothing was stored" in said and "run the command again" in said
+    assert "Traceback" not in done.stdout + done.stderr
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM reports").fetchone() == (0,)
