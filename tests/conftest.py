@@ -12,6 +12,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -47,9 +48,9 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A fresh schema in the test database, migrated once, dropped at the end."""
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """The URL of a new schema in the test database, migrated; the schema is dropped on leaving."""
     schema = f"maxim_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES_URL)
     try:
@@ -65,10 +66,19 @@ def postgres_url() -> Iterator[str]:
     db = connect(url)
     upgrade(db)
     db.dispose()
-    yield url
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield url
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh schema in the test database, migrated once, dropped at the end."""
+    with postgres_schema() as url:
+        yield url
 
 
 def _empty_postgres(db: Database) -> None:

@@ -29,6 +29,8 @@ from maxim.reference import Reference
 from maxim.store.access import DataAccess, Outcome
 
 CHUNK = 500
+#: A batch that stored at least this many statements refreshes the planner's statistics at its end.
+ANALYZE_AFTER = 10_000
 
 
 @dataclass
@@ -262,4 +264,6 @@ def ingest_file(
         finally:
             if rejects is not None:
                 rejects.close()
+    if summary.statements >= ANALYZE_AFTER:
+        access.db.refresh_statistics()
     return summary

@@ -55,6 +55,21 @@ class Database:
             self._writer_pragma(f"PRAGMA wal_autocheckpoint={int(before)}")
             self._writer_pragma("PRAGMA wal_checkpoint(PASSIVE)")
 
+    def refresh_statistics(self) -> None:
+        """Let the query planner see what a bulk load added.
+
+        PostgreSQL's autovacuum analyses a table once a tenth of it has changed, if it runs at
+        all (it may be off, or still behind a load of a million rows); until then the planner
+        plans for the table as it was, and a name search on a freshly loaded store read the
+        whole full-text index (measured with bench/load.py). SQLite gets `PRAGMA optimize`,
+        which analyses only what it judges worth it.
+        """
+        if self.is_sqlite:
+            self._writer_pragma("PRAGMA optimize")
+            return
+        with self.writer.begin() as conn:
+            conn.exec_driver_sql(f"ANALYZE {', '.join(BULK_TABLES)}")
+
     def _writer_pragma(self, pragma: str) -> list[Any]:
         # On the driver's connection: through SQLAlchemy the pragma would open a transaction,
         # and the writer's transactions take the write lock (BEGIN IMMEDIATE).
@@ -63,6 +78,9 @@ class Database:
             assert driver is not None
             return list(driver.execute(pragma).fetchall())
 
+
+#: The tables a bulk ingest grows (name_spellings: PostgreSQL's similar-name index, migration 0012).
+BULK_TABLES = ("reports", "statements", "report_subjects", "entities", "name_spellings")
 
 #: The one writer's page cache, in KiB (a negative `cache_size` is KiB). SQLite's default is
 #: 2 MiB: a chunk of a batch ingest inserts its statements at random places in four indexes,
