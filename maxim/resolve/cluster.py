@@ -7,19 +7,40 @@ cannot be one person's (a partial date the other does not complete; two full dat
 neither a claimed year nor a one-off slip: a date several reports give is not a slip) or
 different genders. So a chain of plausible links cannot drag two people together.
 Deterministic for the same input, whatever its order.
+
+Joins never cross a connected component of the strong pairs and "same" judgements, so each
+component is settled on its own: one where no join can be refused (one date of birth or dates
+that cannot clash, one gender, no judgement inside) is simply whole, found with numpy; only the
+rest go through the sequential constrained merge, on their own pairs in the same order.
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import math
 from collections import Counter
-from collections.abc import Container, Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from operator import itemgetter
+from typing import Any
 
 import jellyfish
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from maxim.resolve.features import MentionFeatures
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+# Strong pairs sifted at once in the sequential merge: big enough for numpy to pay, small enough
+# that few pairs get joined within the block they are sifted in.
+_BLOCK = 512
+_PAIRS = pa.struct([("left", pa.string()), ("right", pa.string()), ("p", pa.float64())])
 
 
 def canonical_id(members: Iterable[str]) -> str:
@@ -132,6 +153,164 @@ def forbidden_pairs(not_same: Iterable[tuple[str, str]], known: Container[str]) 
     return forbidden
 
 
+def _components(n: int, u: IntArray, v: IntArray) -> IntArray:
+    """Each of `n` vertices' connected component over the edges `u[i]`-`v[i]`, labelled by its
+    lowest vertex. Numpy alone: igraph takes seconds just to build a graph of millions of pairs.
+
+    Each round hooks every root under the lowest root it shares an edge with, then jumps pointers
+    until every vertex points at a root; edges already inside one component drop out. Pointers
+    only ever go down, so no cycle forms and a component's lowest vertex stays its root; a round
+    with an edge left hooks at least one root, so the rounds end.
+    """
+    label = np.arange(n, dtype=np.int64)
+    while len(u):
+        lu, lv = label[u], label[v]
+        apart = lu != lv
+        u, v, lu, lv = u[apart], v[apart], lu[apart], lv[apart]
+        np.minimum.at(label, np.maximum(lu, lv), np.minimum(lu, lv))
+        jumped = label[label]
+        while not np.array_equal(jumped, label):
+            label, jumped = jumped, jumped[jumped]
+    return label
+
+
+def _strong_edges(
+    edges: Sequence[tuple[str, str, float]], ids: Sequence[str], comparable: BoolArray, threshold: float
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """The pairs at or above `threshold` between comparable mentions, as arrays of positions in
+    `ids` and probabilities. Read in one pass by Arrow, looked up with its hashing: the pairs are
+    millions of tuples scattered in memory, and each Python pass over them (even `map`, even a
+    dict lookup) costs seconds."""
+    pairs = pa.array(edges, type=_PAIRS)
+    known = pa.array(ids, pa.string())
+    prob = np.asarray(pairs.field("p").to_numpy(zero_copy_only=False), dtype=np.float64)
+    u, v = _positions(pairs.field("left"), known), _positions(pairs.field("right"), known)
+    both = np.append(comparable, False)  # the position past the end: a mention not in `ids`
+    keep = (prob >= threshold) & both[u] & both[v]
+    return u[keep], v[keep], prob[keep]
+
+
+def _positions(values: Any, known: Any) -> IntArray:
+    """Each of the Arrow strings `values`' position in `known`; one past its end if absent."""
+    found = pc.index_in(values, value_set=known).fill_null(len(known))
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _values_by_component(label: IntArray, values: Sequence[str | None]) -> Iterable[tuple[int, list[tuple[str, int]]]]:
+    """Each component in which mentions give two or more distinct values, with those values and
+    how many of its mentions give each (a group inside the component never holds more)."""
+    vocabulary: dict[str, int] = {}
+    code = np.fromiter((vocabulary.setdefault(x, len(vocabulary)) if x else -1 for x in values), dtype=np.int64)
+    given = code >= 0
+    keys, counts = np.unique(label[given] * max(len(vocabulary), 1) + code[given], return_counts=True)
+    comp, value = np.divmod(keys, max(len(vocabulary), 1))
+    names = list(vocabulary)
+    starts = np.flatnonzero(np.r_[True, comp[1:] != comp[:-1]]).tolist()
+    for start, end in zip(starts, [*starts[1:], len(comp)], strict=True):
+        if end - start > 1:
+            yield int(comp[start]), [(names[value[j]], int(counts[j])) for j in range(start, end)]
+
+
+def _dobs_may_clash(dobs: Sequence[tuple[str, int]]) -> bool:
+    """Whether two groups of one component could ever hold clashing dates of birth. A pair of
+    dates allowed as a slip only while one of them is given once in the component is safe: a
+    group counts no more of a date than its component does."""
+    return any(
+        not dobs_compatible(x, y, slip=min(nx, ny) == 1) for i, (x, nx) in enumerate(dobs) for y, ny in dobs[i + 1 :]
+    )
+
+
+def _needs_merge(
+    label: IntArray,
+    ids: Sequence[str],
+    features: Mapping[str, MentionFeatures],
+    same: Sequence[tuple[str, str]],
+    forbidden: Mapping[str, set[str]],
+) -> BoolArray:
+    """Which components (by root vertex) a judgement touches or some join could be refused in:
+    only those need the sequential merge. Any other is one cluster, however its pairs come."""
+    slow = np.zeros(len(ids), dtype=bool)
+    comp = dict(zip(ids, label.tolist(), strict=True))
+    for a, _ in same:
+        slow[comp[a]] = True
+    for a, others in forbidden.items():
+        if any(comp[a] == comp[b] for b in others):
+            slow[comp[a]] = True
+    for root, _ in _values_by_component(label, [features[m].gender for m in ids]):
+        slow[root] = True
+    for root, dobs in _values_by_component(label, [features[m].dob for m in ids]):
+        if not slow[root] and _dobs_may_clash(dobs):
+            slow[root] = True
+    return slow
+
+
+def _merge(
+    features: Mapping[str, MentionFeatures],
+    ids: Sequence[str],
+    index: Mapping[str, int],
+    strong: tuple[IntArray, IntArray, FloatArray],
+    *,
+    same: Sequence[tuple[str, str]],
+    forbidden: dict[str, set[str]],
+) -> tuple[IntArray, set[str], dict[str, float]]:
+    """The sequential constrained merge of `features`: `same` pairs first, then the `strong` pairs
+    (positions in `ids`, strongest first), each join checked. Each position's group (its root's
+    position; its own outside `features`), the judged mentions, each one's strongest link.
+
+    Most strong pairs fall inside a group already, with nothing to join or record, so each block
+    of pairs is first sifted with numpy against every position's group (its root's position) as
+    the block starts: groups only grow, so a pair inside one then is inside one when its turn comes.
+    """
+    c = Clusterer(features)
+    c.forbidden = forbidden
+    judged: set[str] = set()
+    for a, b in same:
+        if c.union(a, b, hard=False):
+            judged.update((a, b))
+    group = np.arange(len(ids), dtype=np.int64)
+    for root, g in c.groups.items():
+        if len(g.members) > 1:  # joined by judgements; any other position is its own root
+            group[[index[m] for m in g.members]] = index[root]
+    best: dict[str, float] = {}  # each mention's strongest link: its first, as edges come strongest first
+    find, union, groups = c.find, c.union, c.groups
+    u, v, p = strong
+    for start in range(0, len(u), _BLOCK):
+        bu, bv, bp = u[start : start + _BLOCK], v[start : start + _BLOCK], p[start : start + _BLOCK]
+        live = group[bu] != group[bv]
+        for a, b, link in zip(
+            map(ids.__getitem__, bu[live].tolist()),
+            map(ids.__getitem__, bv[live].tolist()),
+            bp[live].tolist(),
+            strict=True,
+        ):
+            ra, rb = find(a), find(b)
+            if ra == rb:
+                continue  # joined earlier in this block
+            ma, mb = groups[ra].members, groups[rb].members
+            if union(a, b, hard=True):
+                best.setdefault(a, link)
+                best.setdefault(b, link)
+                kept = find(a)
+                group[[index[m] for m in (mb if kept == ra else ma)]] = index[kept]
+    return group, judged, best
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for a while. Clustering makes hundreds of thousands of objects
+    (groups, assignments) while millions more are live (features, pairs), and every collection
+    they trigger walks the lot: a third of clustering's time at 300k mentions. None of them forms
+    a cycle, so none waits for the collector."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+@_collector_paused()
 def cluster(
     features: Mapping[str, MentionFeatures],
     edges: Sequence[tuple[str, str, float]],
@@ -140,36 +319,60 @@ def cluster(
     same: Sequence[tuple[str, str]] = (),
     not_same: Sequence[tuple[str, str]] = (),
 ) -> list[Assignment]:
-    """Every mention's cluster. Mentions with too little to compare stay alone, said so."""
-    c = Clusterer(features)
-    c.forbidden = forbidden_pairs(not_same, features)
-    judged: set[str] = set()
-    for a, b in sorted(same):
-        if a in features and b in features and c.union(a, b, hard=False):
-            judged.update((a, b))
-    best: dict[str, float] = {}  # each mention's strongest link: its first, as edges come strongest first
-    comparable = {mid for mid, f in features.items() if f.comparable}
-    strong = [e for e in edges if e[2] >= threshold and e[0] in comparable and e[1] in comparable]
-    strong.sort(key=itemgetter(0, 1))
-    strong.sort(key=itemgetter(2), reverse=True)  # stable: equal probabilities stay in id order
-    find, union = c.find, c.union
-    for a, b, p in strong:
-        if find(a) == find(b):
-            continue  # most strong pairs are inside a cluster already: nothing to join or record
-        if union(a, b, hard=True):
-            best.setdefault(a, p)
-            best.setdefault(b, p)
+    """Every mention's cluster, by mention id. Mentions with too little to compare stay alone, said so.
+
+    A component no join can be refused in is whole, and each mention's strongest link is simply
+    its strongest strong pair: the first that touches it, strongest first, always joins.
+    """
+    ids = sorted(features)
+    index = {m: i for i, m in enumerate(ids)}
+    comparable = np.fromiter((features[m].comparable for m in ids), dtype=bool, count=len(ids))
+    u, v, p = _strong_edges(edges, ids, comparable, threshold)
+    judged_pairs = sorted((a, b) for a, b in same if a in features and b in features)
+    forbidden = forbidden_pairs(not_same, features)
+    su = np.array([index[a] for a, _ in judged_pairs], dtype=np.int64)
+    sv = np.array([index[b] for _, b in judged_pairs], dtype=np.int64)
+    label = _components(len(ids), np.concatenate((u, su)), np.concatenate((v, sv)))
+    slow = _needs_merge(label, ids, features, judged_pairs, forbidden)
+    best = np.full(len(ids), np.nan)
+    whole = ~slow[label[u]] & (u != v)
+    np.fmax.at(best, np.concatenate((u[whole], v[whole])), np.concatenate((p[whole], p[whole])))
+    inside = slow[label[u]]
+    order = np.lexsort((v[inside], u[inside], -p[inside]))  # strongest first, equal ones in id order
+    merged = np.flatnonzero(slow[label])
+    group, judged, links = _merge(
+        {ids[i]: features[ids[i]] for i in merged.tolist()},
+        ids,
+        index,
+        (u[inside][order], v[inside][order], p[inside][order]),
+        same=judged_pairs,
+        forbidden=forbidden,
+    )
+    for m, link in links.items():
+        best[index[m]] = link
+    root = label.copy()  # each position's cluster, by its lowest member's position
+    lowest = np.full(len(ids), len(ids), dtype=np.int64)
+    np.minimum.at(lowest, group[merged], merged)
+    root[merged] = lowest[group[merged]]
+    return _assignments(features, ids, root, best, judged)
+
+
+def _assignments(
+    features: Mapping[str, MentionFeatures], ids: Sequence[str], root: IntArray, best: FloatArray, judged: set[str]
+) -> list[Assignment]:
+    """Each mention's assignment, in the order of `ids`, from its cluster (`root`: its lowest
+    member's position) and its strongest link (`best`, NaN for none)."""
+    roots = root.tolist()
+    sizes = np.bincount(root, minlength=len(ids)).tolist()
+    cids = {r: canonical_id((ids[r],)) for r in set(roots)}
     out = []
-    for group in c.groups.values():
-        cid = canonical_id(group.members)
-        alone = len(group.members) == 1
-        for m in group.members:
-            f = features[m]
-            if alone and not f.comparable:
-                out.append(Assignment(m, cid, None, "unresolved", f.why_unresolved))
-            elif m in judged:
-                out.append(Assignment(m, cid, 1.0, "judgement"))
-            else:
-                out.append(Assignment(m, cid, None if alone else best.get(m), "model"))
-    out.sort(key=lambda x: x.mention_id)
+    for m, r, link in zip(ids, roots, best.tolist(), strict=True):
+        f = features[m]
+        alone = sizes[r] == 1
+        if alone and not f.comparable:
+            out.append(Assignment(m, cids[r], None, "unresolved", f.why_unresolved))
+        elif m in judged:
+            out.append(Assignment(m, cids[r], 1.0, "judgement"))
+        else:
+            out.append(Assignment(m, cids[r], None if alone or math.isnan(link) else link, "model"))
     return out
