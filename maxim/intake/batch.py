@@ -29,7 +29,7 @@ from maxim.reference import Reference
 from maxim.store.access import DataAccess, Outcome
 
 CHUNK = 500
-#: A batch that stored at least this many statements refreshes the planner's statistics at its end.
+#: A batch that stored at least this many statements refreshes PostgreSQL's planner statistics at its end.
 ANALYZE_AFTER = 10_000
 
 
