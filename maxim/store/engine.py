@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from maxim.store.tables_search import PG_TABLES
+
 
 @dataclass(frozen=True, slots=True)
 class Database:
@@ -79,8 +81,8 @@ class Database:
             return list(driver.execute(pragma).fetchall())
 
 
-#: The tables a bulk ingest grows (name_spellings: PostgreSQL's similar-name index, migration 0012).
-BULK_TABLES = ("reports", "statements", "report_subjects", "entities", "name_spellings")
+#: The tables a bulk ingest grows, with PostgreSQL's similar-name spellings (migration 0012).
+BULK_TABLES = ("reports", "statements", "report_subjects", "entities", *PG_TABLES)
 
 #: The one writer's page cache, in KiB (a negative `cache_size` is KiB). SQLite's default is
 #: 2 MiB: a chunk of a batch ingest inserts its statements at random places in four indexes,

@@ -119,11 +119,15 @@ def _report_match(data: DataAccess, words: list[str]) -> ColumnElement[bool] | T
 
 def _name_match(data: DataAccess, fts_query: str, pg_query: str) -> ColumnElement[bool] | TextClause:
     if _is_sqlite(data):
-        return literal_column("statements.rowid").in_(
-            text("SELECT rowid FROM search_names WHERE search_names MATCH :name_q").bindparams(name_q=fts_query)
-        )
+        return _fts5_name_match(fts_query)
     return text(f"{PG_NAME_PREDICATE} AND {PG_NAME_VECTOR} @@ to_tsquery('simple', :name_q)").bindparams(
         name_q=pg_query
+    )
+
+
+def _fts5_name_match(fts_query: str) -> ColumnElement[bool]:
+    return literal_column("statements.rowid").in_(
+        text("SELECT rowid FROM search_names WHERE search_names MATCH :name_q").bindparams(name_q=fts_query)
     )
 
 
@@ -217,7 +221,7 @@ def search_names(
                         _collect(found, row, "similar", similar[row.value])
         # Ranked by the names as given, so that only the page's entities need their captions (a
         # common name has hundreds of exact matches).
-        ranked = sorted(found.values(), key=lambda r: (r["match"] != "exact", -r["score"], sorted(r["names"])[0]))
+        ranked = sorted(found.values(), key=lambda r: (r["match"] != "exact", -r["score"], min(r["names"])))
         results = ranked[:limit]
         if results:
             ids = [r["entity_id"] for r in results]
@@ -244,7 +248,7 @@ def _similar_spellings(data: DataAccess, conn: Connection, query: str, words: li
         stems = sorted({w[:2] for w in words if len(w) >= 2})
         if not stems:
             return {}
-        match = _name_match(data, " OR ".join(f'"{s}"*' for s in stems), "")
+        match = _fts5_name_match(" OR ".join(f'"{s}"*' for s in stems))
         spellings = select(statements.c.value).where(statements.c.prop.in_(NAME_PROPS), match).distinct()
     else:
         operator = f'OPERATOR("{_trigram_schema(data, conn)}".%)'

@@ -59,7 +59,9 @@ FOLD = str.maketrans(_ACCENTED, _PLAIN)
 PG_FOLD = f"translate(lower({{value}}), '{_ACCENTED}', '{_PLAIN}')"
 #: Longer spellings are left out of `name_spellings` (a btree key has a size limit); no name is this long.
 SPELLING_MAX_LENGTH = 500
-PG_NAME_PREDICATE = "statements.prop IN (" + ", ".join(f"'{p}'" for p in NAME_PROPS) + ")"
+#: NAME_PROPS as an SQL list, for any table's `prop IN (...)`.
+SQL_NAME_PROPS = ", ".join(f"'{p}'" for p in NAME_PROPS)
+PG_NAME_PREDICATE = f"statements.prop IN ({SQL_NAME_PROPS})"
 
 SQLITE_TABLES = ("search_reports", "search_names")
 SQLITE_SHADOW_SUFFIXES = ("_data", "_idx", "_docsize", "_config", "_content")

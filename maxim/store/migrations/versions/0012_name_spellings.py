@@ -24,14 +24,14 @@ from __future__ import annotations
 
 from alembic import op
 
-from maxim.store.tables_search import PG_FOLD, PG_NAME_PREDICATE, SPELLING_MAX_LENGTH, trigram_schema
+from maxim.store.tables_search import PG_FOLD, SPELLING_MAX_LENGTH, SQL_NAME_PROPS, trigram_schema
 
 revision = "0012_name_spellings"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
 
-NAMES = PG_NAME_PREDICATE.replace("statements.", "")
+NAMES = f"prop IN ({SQL_NAME_PROPS})"
 
 ADD = f"""
 CREATE FUNCTION maxim_spellings_add() RETURNS trigger LANGUAGE plpgsql AS $f$
