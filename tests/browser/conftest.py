@@ -42,6 +42,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PASSWORD = "browser suite passphrase 42"
+# How long `maxim serve` may take to answer /health: seconds on an idle machine, much longer on a
+# loaded one (it gave up after 10 s three times at load 8); a dead server fails at once anyway.
+SERVE_WAIT_S = 120
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 
 
@@ -109,7 +112,8 @@ def serving(tmp: Path, url: str) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        deadline = time.monotonic() + SERVE_WAIT_S
+        while time.monotonic() < deadline:
             try:
                 with urllib.request.urlopen(f"{base}/health", timeout=1) as response:
                     if response.status == 200:
