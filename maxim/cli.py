@@ -120,6 +120,9 @@ def init() -> None:
         admin = ensure_local_admin(db)
         console.print(f"database ready at revision {', '.join(sorted(current_revisions(db)))}: {settings.database_url}")
         console.print(f"local administrator: {admin.username}")
+    from maxim.share.cli import init_signing_key
+
+    init_signing_key(settings)  # the package-signing key pair, beside the data
 
 
 @app.command()

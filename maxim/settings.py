@@ -27,6 +27,12 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("MAXIM_HOST", "127.0.0.1", "Address `maxim serve` listens on."),
     ("MAXIM_PORT", "8000", "Port `maxim serve` listens on."),
     ("MAXIM_SECURE_COOKIES", "false", "Mark session cookies Secure (set true whenever Maxim is served over HTTPS)."),
+    (
+        "MAXIM_SIGNING_KEY",
+        "",
+        "The installation's private key that signs dissemination packages (Ed25519 PEM, created mode 0600 "
+        "by `maxim init` or the first package). Default: package-signing.key in the data directory.",
+    ),
 )
 
 
@@ -37,6 +43,12 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     secure_cookies: bool = False
+    signing_key_file: Path | None = None  # None: package-signing.key in data_dir
+
+    @property
+    def signing_key(self) -> Path:
+        """Where the package-signing private key lives: outside the database, beside the data."""
+        return self.signing_key_file or self.data_dir / "package-signing.key"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -55,4 +67,5 @@ class Settings:
             host=env.get("MAXIM_HOST") or defaults["MAXIM_HOST"],
             port=port,
             secure_cookies=(env.get("MAXIM_SECURE_COOKIES") or "false").lower() in ("1", "true", "yes"),
+            signing_key_file=Path(env["MAXIM_SIGNING_KEY"]) if env.get("MAXIM_SIGNING_KEY") else None,
         )

@@ -69,7 +69,7 @@ def test_commands_on_an_uninitialised_database_say_to_run_init(tmp_path: Path) -
 
 
 def test_acting_as_an_unknown_user_is_refused(database_url: str, tmp_path: Path) -> None:
-    env = {"MAXIM_DATABASE_URL": database_url}
+    env = {"MAXIM_DATABASE_URL": database_url, "MAXIM_DATA_DIR": str(tmp_path)}  # init writes the signing key there
     runner.invoke(app, ["init"], env=env)
     result = runner.invoke(app, ["export", "statements", "--as", "mallory"], env=env)
     assert result.exit_code == 2

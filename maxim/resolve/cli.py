@@ -75,7 +75,7 @@ def export_resolution(
     rule that linked a mention, or why it stayed apart) follow.
     """
     from maxim.cli import _access, console
-    from maxim.resolve.export import COLUMNS, iter_resolution
+    from maxim.resolve.export import COLUMNS, csv_line, iter_resolution
     from maxim.settings import Settings
 
     if format != "csv":
@@ -87,16 +87,7 @@ def export_resolution(
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
         for row in iter_resolution(access):
-            writer.writerow(
-                [
-                    row["entity_id"],
-                    row["canonical_id"],
-                    "" if row["match_probability"] is None else f"{row['match_probability']:.4f}",
-                    row["origin"],
-                    row["schema"],
-                    row["note"] or "",
-                ]
-            )
+            writer.writerow(csv_line(row))
             count += 1
     if handle is not sys.stdout:
         handle.close()

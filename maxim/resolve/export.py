@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from maxim.domain.spreadsheet import csv_row
 from maxim.store.access import DataAccess
 from maxim.store.audit import Operation
 from maxim.store.resolution_access import ResolutionAccess
@@ -33,3 +34,18 @@ def iter_resolution(access: DataAccess, batch: int = 2000) -> Iterator[dict[str,
         if len(pending) >= batch:
             yield from flush()
     yield from flush()
+
+
+def csv_line(row: dict[str, Any]) -> list[str]:
+    """One exported link as the CSV's cells (`COLUMNS` order), none of them runnable as a formula."""
+    probability = row["match_probability"]
+    return csv_row(
+        [
+            row["entity_id"],
+            row["canonical_id"],
+            "" if probability is None else f"{probability:.4f}",
+            row["origin"],
+            row["schema"],
+            row["note"] or "",
+        ]
+    )

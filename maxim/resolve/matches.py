@@ -20,13 +20,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from maxim.domain.spreadsheet import csv_row
 from maxim.intake.statements import ReportRecord
 from maxim.resolve.realtime import Candidate, candidates_for
 from maxim.store.access import DataAccess
 from maxim.store.resolution_access import ResolutionAccess
 
 HEADER = ("row", "mention_id", "name", "candidate_canonical_id", "match_probability", "explanation")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(slots=True)
@@ -39,11 +39,6 @@ class MatchSummary:
     candidates: int = 0
 
 
-def _safe(text: str) -> str:
-    """A partner's cell as text a spreadsheet will not run as a formula when the analyst opens the file."""
-    return f"'{text}" if text.startswith(FORMULA_START) else text
-
-
 class MatchWriter:
     """Writes the matches file row by row as rows are stored (`ingest_file(on_stored=...)`)."""
 
@@ -54,7 +49,7 @@ class MatchWriter:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._handle: IO[str] = path.open("w", encoding="utf-8", newline="")
         self._writer = csv.writer(self._handle, lineterminator="\n")
-        self._writer.writerow(HEADER)
+        self._writer.writerow(HEADER)  # every row below goes through csv_row: partner text is never a formula
 
     def add(self, row: int, record: ReportRecord) -> None:
         """Match the people one stored row names and write their lines."""
@@ -72,18 +67,20 @@ class MatchWriter:
         for mention_id, name in people.items():
             ranked = found.get(mention_id, [])
             if not ranked:
-                self._writer.writerow([row, mention_id, _safe(name), "", "", ""])
+                self._writer.writerow(csv_row([row, mention_id, name, "", "", ""]))
             for candidate in ranked:
                 self.summary.candidates += 1
                 self._writer.writerow(
-                    [
-                        row,
-                        mention_id,
-                        _safe(name),
-                        candidate.canonical_id,
-                        f"{candidate.match_probability:.4f}",
-                        "; ".join(e.text() for e in candidate.explanation),
-                    ]
+                    csv_row(
+                        [
+                            row,
+                            mention_id,
+                            name,
+                            candidate.canonical_id,
+                            f"{candidate.match_probability:.4f}",
+                            "; ".join(e.text() for e in candidate.explanation),
+                        ]
+                    )
                 )
 
     def close(self) -> None:

@@ -22,7 +22,9 @@ from rich.console import Console
 from rich.table import Table
 
 if TYPE_CHECKING:
+    from maxim.settings import Settings
     from maxim.share.imports import Defaults
+    from maxim.share.signing import SigningKey
     from maxim.store.access import DataAccess, Submitted
 
 share_app = typer.Typer(
@@ -129,9 +131,11 @@ def share_package(
     from maxim.share.service import build_package
 
     with _access(as_user) as access, _refusals():
+        signer = _installation_key()
         result = build_package(
             access,
             to,
+            signer=signer,
             report_ids=report or [],
             entity_ids=entity or [],
             network_id=network,
@@ -143,7 +147,7 @@ def share_package(
     out.print(
         f"{result.package_id} to {result.recipient.code} ({result.recipient.recipient_class}): {result.items} reports, "
         f"{result.entities} entities, {result.victims_withheld} victims withheld, {result.notices} notices; "
-        f"manifest sha256 {result.manifest_sha256}; written to {output}"
+        f"manifest sha256 {result.manifest_sha256}, signed with key {result.key_id}; written to {output}"
     )
     for what, why in result.excluded:
         err.print(f"  [yellow]left out {what}: {why}[/yellow]")
@@ -251,6 +255,77 @@ def share_show(
         out.print(f"{w['kind']}: {w['report_id']} — {w['reason']} ({notified})")
     for a in record["acknowledgements"]:
         out.print(f"acknowledged by {a['acknowledged_by']} at {a['acknowledged_at']}")
+
+
+# -- package-signing keys ------------------------------------------------------------------
+
+key_app = typer.Typer(
+    help="Package-signing keys: this installation's public key out, partners' public keys in.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+share_app.add_typer(key_app, name="key")
+
+
+def _installation_key() -> SigningKey:
+    """This installation's signing key (created on first use) from MAXIM_SIGNING_KEY or the data directory."""
+    from maxim.settings import Settings
+    from maxim.share.signing import installation_key
+
+    return installation_key(Settings.from_env().signing_key)
+
+
+def init_signing_key(settings: Settings) -> None:
+    """`maxim init`: create the installation's package-signing key pair if there is none yet, and say where."""
+    from maxim.share.signing import SigningKeyError, installation_key
+
+    try:
+        key = installation_key(settings.signing_key)
+    except SigningKeyError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    err.print(f"package signing key {key.key_id}: {settings.signing_key}")
+
+
+@key_app.command("export")
+def key_export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Public key file ('-': stdout).")] = Path("-"),
+) -> None:
+    """Write this installation's public key (PEM) for partners to register; its key id goes to stderr."""
+    with _refusals():
+        key = _installation_key()
+    if str(output) == "-":
+        sys.stdout.write(key.public_pem())
+    else:
+        output.write_text(key.public_pem(), encoding="ascii")
+    err.print(f"public key {key.key_id}: give it to partners with its key id, which they check with you")
+
+
+@key_app.command("add")
+def key_add(
+    partner: Annotated[str, typer.Argument(help="The partner code (partners.yaml) whose key this is.")],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The partner's public key (PEM).")],
+    as_user: AsUser = "admin",
+) -> None:
+    """Register a partner's public key: its signed packages import as that partner's (administrators only)."""
+    from maxim.store.share_access import ShareAccess
+
+    with _access(as_user) as access, _refusals():
+        kid, new = ShareAccess(access).add_partner_key(partner, file.read_bytes(), file.name)
+    out.print(f"key {kid} {'registered' if new else 'was already registered'} for {partner}")
+
+
+@key_app.command("list")
+def key_list(as_user: AsUser = "admin") -> None:
+    """The partners' registered public keys, with who added each and when."""
+    from maxim.store.share_access import ShareAccess
+
+    with _access(as_user) as access, _refusals():
+        rows = ShareAccess(access).partner_keys()
+    table = Table("partner", "key id", "added by", "added at")
+    for row in rows:
+        table.add_row(row["partner"], row["key_id"], row["added_by"], str(row["added_at"])[:19])
+    out.print(table)
 
 
 # -- export --------------------------------------------------------------------------------
@@ -369,11 +444,13 @@ def import_ftm(
 @import_app.command("package")
 def import_package(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A Maxim package zip.")],
-    from_: Annotated[str | None, typer.Option("--from", help="The partner that sent it (partners.yaml).")] = None,
+    from_: Annotated[
+        str | None, typer.Option("--from", help="The partner that sent it; must be the one whose key signed it.")
+    ] = None,
     share_with: ShareWith = None,
     as_user: AsUser = "admin",
 ) -> None:
-    """Import a partner's Maxim package; refused whole if any manifest hash does not match."""
+    """Import a partner's signed Maxim package; refused whole if unsigned, signed by an unknown key, or altered."""
     from maxim.reference import load_reference
     from maxim.share import imports
 

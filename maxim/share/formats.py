@@ -24,6 +24,7 @@ from xml.etree import ElementTree as ET
 from followthemoney import model
 from followthemoney.types import registry
 
+from maxim.domain.spreadsheet import csv_row, xlsx_append
 from maxim.share.package import CONTEXT
 
 QUALITY_COLUMNS = (
@@ -118,11 +119,12 @@ def links(entities: Sequence[Mapping[str, Any]]) -> list[Link]:
 
 
 def _csv(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> bytes:
+    """A CSV file of the rows; a cell a spreadsheet would run as a formula is quoted as text."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(csv_row(columns))
     for row in rows:
-        writer.writerow(row)
+        writer.writerow(csv_row([row.get(c) for c in columns]))
     return buffer.getvalue().encode("utf-8")
 
 
@@ -207,7 +209,10 @@ I2_SPECIFICATION = {
 def xlsx(
     tables: Mapping[str, tuple[Sequence[str], Sequence[Mapping[str, Any]]]],
 ) -> bytes:
-    """An Excel workbook, one sheet per table (sheet names cut to Excel's 31 characters)."""
+    """An Excel workbook, one sheet per table (sheet names cut to Excel's 31 characters).
+
+    Every text cell is written as text, never as a formula (`maxim.domain.spreadsheet`).
+    """
     from openpyxl import Workbook  # type: ignore[import-untyped]
 
     book = Workbook()
@@ -216,9 +221,9 @@ def xlsx(
         book.remove(default)
     for name, (columns, rows) in tables.items():
         sheet = book.create_sheet(title=name[:31])
-        sheet.append(list(columns))
+        xlsx_append(sheet, list(columns))
         for row in rows:
-            sheet.append([str(row.get(c, "")) for c in columns])
+            xlsx_append(sheet, [row.get(c) for c in columns])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -29,9 +29,10 @@ from maxim.intake.parse import ReportInput, parse_report
 from maxim.intake.statements import build_record
 from maxim.network.deconflict import check_deconfliction_batch
 from maxim.reference import Reference
-from maxim.share.manifest import read_zip
+from maxim.share.manifest import PackageRefused, read_zip
 from maxim.share.package import CONTEXT
 from maxim.store.access import DataAccess, Outcome, Submitted
+from maxim.store.share_access import ShareAccess
 
 GRADING_FIELDS = (
     "source_evaluation",
@@ -155,6 +156,21 @@ class FtmEntity:
     data: dict[str, Any]
 
 
+def _context_ok(context: Any) -> bool:
+    """Maxim's entity context, if any, has the shape the import reads (reports, role, invalid values)."""
+    if context is None:
+        return True
+    if not isinstance(context, dict):
+        return False
+    reports, invalid = context.get("reports") or [], context.get("invalid") or {}
+    return (
+        isinstance(reports, list)
+        and all(isinstance(r, dict) for r in reports)
+        and isinstance(invalid, dict)
+        and all(isinstance(v, list) for v in invalid.values())
+    )
+
+
 def read_ftm(lines: Iterable[str], source: str) -> list[FtmEntity]:
     """Parse and check FtM JSONL: schema, properties, value types, references. Refuse with every problem."""
     problems: list[Problem] = []
@@ -168,6 +184,9 @@ def read_ftm(lines: Iterable[str], source: str) -> list[FtmEntity]:
             data = json.loads(line)
         except json.JSONDecodeError as exc:
             problems.append(Problem(source, where, "", f"is not valid JSON: {exc.msg} at column {exc.colno}"))
+            continue
+        except RecursionError:
+            problems.append(Problem(source, where, "", "is nested too deeply to be an entity"))
             continue
         if not isinstance(data, dict):
             problems.append(Problem(source, where, "", "must be a JSON object (one entity a line)"))
@@ -186,6 +205,9 @@ def read_ftm(lines: Iterable[str], source: str) -> list[FtmEntity]:
             continue
         if schema.abstract:
             problems.append(Problem(source, where, "schema", f"{schema.name} is abstract; use a concrete schema"))
+            continue
+        if not _context_ok(data.get(CONTEXT)):
+            problems.append(Problem(source, where, CONTEXT, "must be an object; its reports objects, invalid lists"))
             continue
         props = data.get("properties") or {}
         if not isinstance(props, dict):
@@ -350,6 +372,19 @@ def import_ftm(
 # -- Maxim packages --------------------------------------------------------------------------
 
 
+def _json_list(data: bytes, source: str, name: str) -> list[dict[str, Any]]:
+    """A package's JSON file that must be a list of objects, or `ImportRefused` naming the file."""
+    try:
+        value = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ImportRefused([Problem(source, name, "", f"is not valid JSON ({exc})")]) from exc
+    except RecursionError as exc:
+        raise ImportRefused([Problem(source, name, "", "is nested too deeply")]) from exc
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ImportRefused([Problem(source, name, "", "must be a JSON list of objects")])
+    return value
+
+
 def package_candidates(
     head: Mapping[str, Any],
     files: Mapping[str, bytes],
@@ -366,12 +401,13 @@ def package_candidates(
             problems.append(Problem(source, required, "", "is missing from the package"))
     if problems:
         raise ImportRefused(problems)
-    entities = read_ftm(files["entities.ftm.jsonl"].decode("utf-8").splitlines(), f"{source}!entities.ftm.jsonl")
     try:
-        items = json.loads(files["items.json"])
-        notices = json.loads(files.get("notices.json", b"[]"))
-    except json.JSONDecodeError as exc:
-        raise ImportRefused([Problem(source, "items.json", "", f"is not valid JSON: {exc.msg}")]) from exc
+        text = files["entities.ftm.jsonl"].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ImportRefused([Problem(source, "entities.ftm.jsonl", "", f"is not UTF-8 text ({exc.reason})")]) from exc
+    entities = read_ftm(text.splitlines(), f"{source}!entities.ftm.jsonl")
+    items = _json_list(files["items.json"], source, "items.json")
+    notices = _json_list(files.get("notices.json", b"[]"), source, "notices.json")
     by_report: dict[str, list[FtmEntity]] = defaultdict(list)
     for entity in entities:
         reports = (entity.data.get(CONTEXT) or {}).get("reports") or []
@@ -404,7 +440,7 @@ def package_candidates(
         candidates.append(Candidate(f"{where} (from {sender})", raw, _package_locator(where, lines)))
     if problems:
         raise ImportRefused(problems)
-    return candidates, [n for n in notices if isinstance(n, dict)]
+    return candidates, notices
 
 
 def _package_locator(where: str, lines: Mapping[int, int]) -> Callable[[FieldError], tuple[str, str]]:
@@ -434,13 +470,22 @@ def import_package(
     defaults: Defaults,
     ref: Reference,
 ) -> PackageImport:
-    """Verify the manifest, then import every item as a report of `partner`; refuse the whole package on any fault."""
-    head, files = read_zip(data, source)
-    sender = partner or str(head.get("sender") or "")
-    if sender not in ref.partners:
-        raise ImportRefused(
-            [Problem(source, "manifest.json", "sender", f"{sender!r} is not a partner code: give --from PARTNER")]
+    """Verify the signature and the manifest, then import every item as a report of the sender.
+
+    The sender is the partner whose registered key signed the package; `partner` (`--from`),
+    when given, must be that partner. Any fault refuses the whole package.
+    """
+    package = read_zip(data, source, ShareAccess(access).trusted_keys())
+    if partner is not None and partner != package.sender:
+        raise PackageRefused(
+            source, [f"signed with the key of {package.sender} ({package.key_id}), not of {partner} (--from)"]
         )
-    candidates, notices = package_candidates(head, files, source=source, partner=sender, defaults=defaults, ref=ref)
+    if package.sender not in ref.partners:
+        raise ImportRefused(
+            [Problem(source, "manifest.json", "sender", f"{package.sender!r} is no longer a partner (partners.yaml)")]
+        )
+    candidates, notices = package_candidates(
+        package.head, package.files, source=source, partner=package.sender, defaults=defaults, ref=ref
+    )
     inputs = validate(candidates, ref, source)
-    return PackageImport(str(head.get("package_id")), submit(access, inputs), notices)
+    return PackageImport(str(package.head.get("package_id")), submit(access, inputs), notices)

@@ -23,6 +23,7 @@ from maxim.share import formats
 from maxim.share.manifest import write_zip
 from maxim.share.package import CONTEXT, Selection, assemble, report_context, to_proxy, validate_proxy
 from maxim.share.policy import Recipient, load_policy, recipient_for
+from maxim.share.signing import SigningKey
 from maxim.store.access import DataAccess, Forbidden
 from maxim.store.audit import Operation
 from maxim.store.share_access import ShareAccess
@@ -45,6 +46,7 @@ class PackageResult:
     recipient: Recipient
     zip_bytes: bytes
     manifest_sha256: str
+    key_id: str
     items: int
     entities: int
     victims_withheld: int
@@ -100,8 +102,13 @@ def build_package(
     transfer_basis: str | None = None,
     exclude_blocked: bool = False,
     ref: Reference | None = None,
+    signer: SigningKey,
 ) -> PackageResult:
-    """Build, record and log a package for `recipient_code`; refuse it whole if anything must not leave."""
+    """Build, record and log a package for `recipient_code`; refuse it whole if anything must not leave.
+
+    `signer` is the installation's key (`maxim.share.signing.installation_key`): the manifest
+    is signed with it, so the recipient can tell the package came from here, unaltered.
+    """
     ref = ref or load_reference()
     policy = load_policy()
     share = ShareAccess(access)
@@ -181,7 +188,7 @@ def build_package(
         "entities": len(assembled.entities),
         "notices": len(notice_rows),
     }
-    zip_bytes, manifest_sha = write_zip(files, header, now)
+    zip_bytes, manifest_sha = write_zip(files, header, now, signer)
     handling = Counter(str(s.report["handling_code"]) for s in allowed)
     conditions = sorted({str(s.report["handling_conditions"]) for s in allowed if s.report.get("handling_conditions")})
     justification = (
@@ -231,6 +238,7 @@ def build_package(
         recipient=recipient,
         zip_bytes=zip_bytes,
         manifest_sha256=manifest_sha,
+        key_id=signer.key_id,
         items=len(assembled.items),
         entities=len(assembled.entities),
         victims_withheld=assembled.victims_withheld,
@@ -327,6 +335,7 @@ def package_summary(result: PackageResult) -> dict[str, Any]:
         "recipient": result.recipient.code,
         "recipient_class": result.recipient.recipient_class,
         "manifest_sha256": result.manifest_sha256,
+        "signing_key": result.key_id,
         "items": result.items,
         "entities": result.entities,
         "victims_withheld": result.victims_withheld,

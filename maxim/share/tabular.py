@@ -29,6 +29,7 @@ unless every row is good.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -42,6 +43,7 @@ from followthemoney.types import registry
 from maxim.domain.errors import FieldError, ValidationFailed
 from maxim.intake.parse import parse_report
 from maxim.reference import Reference
+from maxim.share.archive import ArchiveRefused, Limits, SafeZip
 from maxim.share.imports import Candidate, ImportRefused, Problem, submit, validate
 from maxim.store.access import DataAccess, Submitted
 
@@ -67,6 +69,10 @@ REPORT_COLUMNS = (
     "title_column",
     "text_column",
 )
+MIB = 1024 * 1024
+# A partner's workbook: a few sheets of rows. A sheet of a million rows is ~100 MiB of XML.
+XLSX_LIMITS = Limits(members=1000, member_bytes=256 * MIB, total_bytes=512 * MIB, archive_bytes=128 * MIB)
+XML_FORBIDDEN = (b"<!DOCTYPE", b"<!ENTITY")
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +237,50 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
+def _checked_workbook(path: Path) -> bytes:
+    """The workbook's bytes once every part has been inflated within `XLSX_LIMITS` and found free of DTDs.
+
+    A workbook is a zip of XML parts. A hostile one hides a zip bomb (a part that inflates to
+    gigabytes), an external entity (XXE) or nested entities (billion laughs) in a part; Excel
+    never writes a DTD, so a part declaring one is refused before openpyxl parses anything.
+    """
+    try:
+        size = path.stat().st_size
+        if size > XLSX_LIMITS.archive_bytes:
+            raise ArchiveRefused(f"the file is larger than {XLSX_LIMITS.archive_bytes // MIB} MiB")
+        data = path.read_bytes()
+        with SafeZip(data, XLSX_LIMITS) as archive:
+            for name in archive.names():
+                archive.scan(name, XML_FORBIDDEN)
+    except ArchiveRefused as exc:
+        raise ImportRefused([Problem(path.name, "", "", f"is not an acceptable Excel workbook: {exc}")]) from exc
+    except OSError as exc:
+        raise ImportRefused([Problem(path.name, "", "", f"cannot be read ({exc.strerror})")]) from exc
+    return data
+
+
+def _xlsx_lines(path: Path, spec: Mapping_) -> list[list[str]]:
+    """The cells of the mapped sheet as text; any fault of the workbook is one `ImportRefused`, never a traceback."""
+    from openpyxl import load_workbook  # type: ignore[import-untyped]
+
+    data = _checked_workbook(path)
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise ImportRefused([Problem(path.name, "", "", f"is not a readable Excel workbook ({exc})")]) from exc
+    try:
+        if spec.sheet is not None and spec.sheet not in book.sheetnames:
+            raise ImportRefused([Problem(path.name, "sheet", spec.sheet, f"no such sheet; sheets: {book.sheetnames}")])
+        sheet = book[spec.sheet] if spec.sheet else book.worksheets[0]
+        return [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    except ImportRefused:
+        raise
+    except Exception as exc:  # the sheet's XML is parsed lazily, row by row: its faults surface here
+        raise ImportRefused([Problem(path.name, "", "", f"is not a readable Excel workbook ({exc})")]) from exc
+    finally:
+        book.close()
+
+
 def read_table(path: Path, spec: Mapping_, *, keep_going: bool = False) -> TableRows:
     """The rows of a CSV or XLSX file (row numbers as a spreadsheet shows them), checked against the mapping.
 
@@ -248,17 +298,7 @@ def read_table(path: Path, spec: Mapping_, *, keep_going: bool = False) -> Table
         except (UnicodeDecodeError, csv.Error) as exc:
             raise ImportRefused([Problem(source, "", "", f"is not a readable UTF-8 CSV file ({exc})")]) from exc
     elif suffix in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook  # type: ignore[import-untyped]
-
-        try:
-            book = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise ImportRefused([Problem(source, "", "", f"is not a readable Excel workbook ({exc})")]) from exc
-        if spec.sheet is not None and spec.sheet not in book.sheetnames:
-            raise ImportRefused([Problem(source, "sheet", spec.sheet, f"no such sheet; sheets: {book.sheetnames}")])
-        sheet = book[spec.sheet] if spec.sheet else book.worksheets[0]
-        lines = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        book.close()
+        lines = _xlsx_lines(path, spec)
     else:
         raise ImportRefused([Problem(source, "", "", f"unknown file type {suffix!r}; use .csv or .xlsx")])
     if not lines:

@@ -12,7 +12,7 @@ import hashlib
 import importlib.util
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, func, insert, select, update
 
@@ -22,6 +22,7 @@ from maxim.store.access import DataAccess, Forbidden
 from maxim.store.audit import Operation, append
 from maxim.store.tables import reviews
 from maxim.store.tables_share import (
+    package_keys,
     share_acknowledgements,
     share_consultations,
     share_import_mappings,
@@ -30,6 +31,9 @@ from maxim.store.tables_share import (
     share_victim_releases,
     share_withdrawals,
 )
+
+if TYPE_CHECKING:
+    from maxim.share.manifest import TrustedKey
 
 OUTCOMES = ("approved", "refused")
 WITHDRAWAL_KINDS = ("withdrawn", "corrected")
@@ -371,6 +375,50 @@ class ShareAccess:
         if body is None:
             raise NotFound(f"no saved mapping {name!r}; save one with --save-mapping {name}")
         return str(body)
+
+    # -- partners' package-signing keys ----------------------------------------------------------
+
+    def add_partner_key(self, partner: str, pem: bytes, source: str) -> tuple[str, bool]:
+        """Register a partner's public key (trust: its packages are imported as that partner's).
+
+        Administrators only. Returns (key id, whether it was new); the same key again for the
+        same partner is a no-op, the same key for another partner is refused.
+        """
+        from maxim.share.signing import key_id, public_key, public_pem
+
+        if "administrator" not in self.actor.roles or self.actor.external:
+            raise Forbidden("registering a partner's package-signing key is for administrators")
+        if partner not in load_reference().partners:
+            raise ValueError(f"PARTNER: {partner!r} is not a partner code (partners.yaml)")
+        key = public_key(pem, source)
+        kid = key_id(key)
+        with self.db.writer.begin() as conn:
+            known = conn.execute(select(package_keys.c.partner).where(package_keys.c.key_id == kid)).scalar()
+            if known is not None and known != partner:
+                raise ValueError(f"{source}: key {kid} is already registered to {known}, not {partner}")
+            if known is None:
+                conn.execute(
+                    insert(package_keys).values(
+                        key_id=kid,
+                        partner=partner,
+                        public_key=public_pem(key),
+                        added_by=self.actor.username,
+                        added_at=self.access.clock(),
+                    )
+                )
+        return kid, known is None
+
+    def partner_keys(self) -> list[dict[str, Any]]:
+        """Every registered key: partner, key id, who added it and when (no secrets: public keys)."""
+        query = select(package_keys).order_by(package_keys.c.partner, package_keys.c.added_at)
+        with self.db.reader.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def trusted_keys(self) -> dict[str, TrustedKey]:
+        """Key id -> partner and public key, what a package's signature is checked against."""
+        from maxim.share.manifest import TrustedKey
+
+        return {r["key_id"]: TrustedKey(r["partner"], r["public_key"]) for r in self.partner_keys()}
 
     # -- networks (the network feature's table, when it is installed) ---------------------------
 

@@ -114,3 +114,17 @@ share_import_mappings = Table(
     Column("saved_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("name", "sha256"),
 )
+
+# Partners' package-signing public keys (`maxim share key add`): a package is imported only when
+# its manifest's signature verifies under one of these, and it is attributed to that key's partner.
+# A partner may have several (a new installation, a rotated key); a key belongs to one partner.
+package_keys = Table(
+    "package_keys",
+    metadata,
+    Column("key_id", String(64), primary_key=True),
+    Column("partner", String(50), nullable=False),
+    Column("public_key", Text, nullable=False),
+    Column("added_by", String(100), nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+    Index(None, "partner"),
+)

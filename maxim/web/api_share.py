@@ -11,6 +11,7 @@ import base64
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException
@@ -18,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from maxim.domain.errors import FieldError, ValidationFailed
 from maxim.share.service import PackageBlocked, build_package, package_summary
+from maxim.share.signing import SigningKeyError, installation_key
 from maxim.store.access import DataAccess, Forbidden
 from maxim.store.share_access import NetworkUnavailable, NotFound, ShareAccess
 
@@ -78,13 +80,16 @@ def _errors() -> Iterator[None]:
         raise ValidationFailed([FieldError(what, why) for what, why in exc.blocked]) from exc
     except Forbidden as exc:
         raise HTTPException(status_code=403, detail=str(exc)) from exc
+    except SigningKeyError as exc:  # the server's key file, not the request, is wrong
+        raise HTTPException(status_code=500, detail=str(exc)) from exc
     except (NotFound, NetworkUnavailable) as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
     except ValueError as exc:
         raise ValidationFailed([FieldError("request", str(exc))]) from exc
 
 
-def make_router(get_access: Callable[..., DataAccess]) -> APIRouter:
+def make_router(get_access: Callable[..., DataAccess], signing_key: Path) -> APIRouter:
+    """The share routes; packages are signed with the installation key at `signing_key` (settings)."""
     router = APIRouter(prefix="/api/share", tags=["share"])
     Access = Annotated[DataAccess, Depends(get_access)]
 
@@ -94,6 +99,7 @@ def make_router(get_access: Callable[..., DataAccess]) -> APIRouter:
             result = build_package(
                 access,
                 body.to,
+                signer=installation_key(signing_key),
                 report_ids=body.reports,
                 entity_ids=body.entities,
                 network_id=body.network,

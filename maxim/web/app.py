@@ -107,7 +107,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     app.include_router(workflow_router(access))
     app.include_router(oversight_router(access))  # before /reports/{report_id}: /reports/committee
     app.include_router(resolution_router(access))
-    app.include_router(share_router(access))
+    app.include_router(share_router(access, settings.signing_key))
     app.include_router(network_router(access))
 
     def page(request: Request, template: str, data: dict[str, Any], auth: Auth, as_json: bool) -> Response:

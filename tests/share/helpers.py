@@ -1,4 +1,4 @@
-"""Small helpers for the partner-exchange tests: submit a report, make the usual users, open a zip."""
+"""Small helpers for the partner-exchange tests: submit a report, make the usual users, open a zip, sign."""
 
 from __future__ import annotations
 
@@ -13,11 +13,15 @@ from sqlalchemy import select
 from maxim.intake.parse import parse_report
 from maxim.intake.statements import build_record
 from maxim.reference import load_reference
+from maxim.share.manifest import TrustedKey
+from maxim.share.signing import SigningKey, generate
 from maxim.store.access import Actor, DataAccess
 from maxim.store.tables import audit_log
 from tests.factories import person, report
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+# The sending installation's key in these tests; a recipient trusts it with `trust`.
+SIGNER = generate()
 
 
 def submit(access: DataAccess, raw: dict[str, Any]) -> str:
@@ -68,3 +72,16 @@ def audit_entries(access: DataAccess, operation: str) -> list[dict[str, Any]]:
     with access.db.reader.connect() as conn:
         rows = conn.execute(select(audit_log).where(audit_log.c.operation == operation).order_by(audit_log.c.id))
         return [dict(r._mapping) for r in rows]
+
+
+def keys(partner: str, key: SigningKey = SIGNER) -> dict[str, TrustedKey]:
+    """What `read_zip` checks a signature against: `key` registered for `partner`."""
+    return {key.key_id: TrustedKey(partner, key.public_pem())}
+
+
+def trust(access: DataAccess, partner: str, key: SigningKey = SIGNER) -> None:
+    """Register `key` as `partner`'s package-signing key in `access`'s store, as an administrator would."""
+    from maxim.store.share_access import ShareAccess
+
+    admin = as_(access, "keyadmin", "SCD6-MAXIM", "administrator")
+    ShareAccess(admin).add_partner_key(partner, key.public_pem().encode("ascii"), "partner.pem")

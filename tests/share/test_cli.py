@@ -32,6 +32,7 @@ def test_package_consult_withdraw_ack_export_and_import_from_the_command_line(
     access: DataAccess, make_user: UserFactory, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MAXIM_DATABASE_URL", database_url)
+    monkeypatch.setenv("MAXIM_SIGNING_KEY", str(tmp_path / "keys" / "signing.key"))
     make_user("liz", "SCD6-MAXIM", "partner_liaison")
     rid = submit(access, report())
     s2 = submit(access, c_coded(reference="LAM/S2", sanitisation_code="S2"))
@@ -86,6 +87,11 @@ def test_package_consult_withdraw_ack_export_and_import_from_the_command_line(
     assert exported.exit_code == 0, exported.output
     assert all(json.loads(line)["schema"] for line in out.read_text().splitlines())
 
+    # This installation plays the recipient too: it registers its own public key as OTHER-FORCE's.
+    public = tmp_path / "ours.pem"
+    assert runner.invoke(app, ["share", "key", "export", "--output", str(public)]).exit_code == 0
+    added = runner.invoke(app, ["share", "key", "add", "OTHER-FORCE", str(public)])
+    assert added.exit_code == 0 and "registered for OTHER-FORCE" in added.output, added.output
     imported = runner.invoke(app, ["import", "package", str(zip_path), "--from", "OTHER-FORCE"])
     assert imported.exit_code == 0, imported.output
     assert "2 new" in imported.output

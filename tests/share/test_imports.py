@@ -21,7 +21,7 @@ from maxim.store.access import DataAccess, Outcome
 from maxim.store.engine import connect
 from maxim.store.tables import reports
 from tests.factories import c_coded, person, report
-from tests.share.helpers import as_, entities, rezip, submit, unzip, victim_report
+from tests.share.helpers import SIGNER, as_, entities, rezip, submit, trust, unzip, victim_report
 
 REF = load_reference()
 GRADED = Defaults(
@@ -60,9 +60,11 @@ def test_round_trip_gives_the_same_statements_minus_what_the_recipient_may_not_h
         access, c_coded(reference="LAM/C1", entities=[person("p9", "Testperson Gamma", phone=["bad phone"])])
     )
     lead = as_(access, "sally", "SCD6-MAXIM", "partner_liaison", "safeguarding_lead")
-    package = build_package(lead, "OTHER-FORCE", report_ids=[plain, coded])
+    package = build_package(lead, "OTHER-FORCE", report_ids=[plain, coded], signer=SIGNER)
 
-    # The recipient is another force running Maxim; for it, we are a partner (here: NCA's code).
+    # The recipient is another force running Maxim; for it, we are a partner (here: NCA's code),
+    # and it has registered our public key as NCA's.
+    trust(fresh, "NCA")
     result = import_package(
         fresh, package.zip_bytes, source="p.zip", partner="NCA", defaults=Defaults(share_with=("SCD6-MAXIM",)), ref=REF
     )
@@ -107,7 +109,8 @@ def test_round_trip_gives_the_same_statements_minus_what_the_recipient_may_not_h
 def test_a_tampered_package_is_refused_and_nothing_is_imported(access: DataAccess, fresh: DataAccess) -> None:
     rid = submit(access, report())
     liaison = as_(access, "liz", "SCD6-MAXIM", "partner_liaison")
-    files = unzip(build_package(liaison, "NCA", report_ids=[rid]).zip_bytes)
+    files = unzip(build_package(liaison, "NCA", report_ids=[rid], signer=SIGNER).zip_bytes)
+    trust(fresh, "NCA")
     before = _count(fresh)
     altered = dict(files)
     altered["entities.ftm.jsonl"] = files["entities.ftm.jsonl"].replace(b"Testperson Alpha", b"Someone Else")
@@ -182,7 +185,7 @@ def test_bad_ftm_names_file_line_and_property_and_imports_nothing(access: DataAc
 def test_maxims_own_ftm_export_imports_with_its_grading(access: DataAccess, fresh: DataAccess) -> None:
     rid = submit(access, c_coded(reference="LAM/C7"))
     liaison = as_(access, "liz", "SCD6-MAXIM", "partner_liaison")
-    ftm = entities(unzip(build_package(liaison, "NCA", report_ids=[rid]).zip_bytes))
+    ftm = entities(unzip(build_package(liaison, "NCA", report_ids=[rid], signer=SIGNER).zip_bytes))
     done = import_ftm(
         fresh,
         _lines(ftm),

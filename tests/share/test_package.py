@@ -19,7 +19,7 @@ from maxim.store.access import DataAccess, Forbidden
 from maxim.store.share_access import ShareAccess
 from maxim.store.tables_share import share_packages
 from tests.factories import c_coded, report
-from tests.share.helpers import as_, audit_entries, entities, submit, unzip, victim_report
+from tests.share.helpers import SIGNER, as_, audit_entries, entities, keys, submit, unzip, victim_report
 
 
 def _packages(access: DataAccess) -> int:
@@ -30,8 +30,9 @@ def _packages(access: DataAccess) -> int:
 def test_package_formats_open_with_standard_readers_and_the_disclosure_is_logged(access: DataAccess) -> None:
     rid = submit(access, victim_report())
     liaison = as_(access, "liz", "SCD6-MAXIM", "partner_liaison")
-    result = build_package(liaison, "NCA", report_ids=[rid], purpose="Op TESTCASE")
-    head, files = read_zip(result.zip_bytes, "test.zip")
+    result = build_package(liaison, "NCA", report_ids=[rid], purpose="Op TESTCASE", signer=SIGNER)
+    verified = read_zip(result.zip_bytes, "test.zip", keys("OTHER-FORCE"))
+    head, files = verified.head, verified.files
     assert head["recipient"] == {"code": "NCA", "name": "National Crime Agency", "class": "UK_LE"}
     assert {f["name"] for f in head["files"]} == set(files)
 
@@ -83,7 +84,7 @@ def test_c_conditions_travel_verbatim_on_every_item(access: DataAccess) -> None:
     conditions = "Contact DS Testcase, SCD6, before any executive action; no onward dissemination"
     rid = submit(access, c_coded(handling_conditions=conditions))
     liaison = as_(access, "liz", "SCD6-MAXIM", "partner_liaison")
-    files = unzip(build_package(liaison, "NCA", report_ids=[rid]).zip_bytes)
+    files = unzip(build_package(liaison, "NCA", report_ids=[rid], signer=SIGNER).zip_bytes)
     for data in entities(files):
         (context,) = data["maxim"]["reports"]
         assert context["handling_conditions"] == conditions
@@ -100,10 +101,10 @@ def test_c_material_to_a_class_the_policy_forbids_is_refused_and_nothing_is_logg
     supervisor = as_(access, "sam", "SCD6-MAXIM", "supervisor")
     before = len(audit_entries(access, "DISCLOSURE"))
     with pytest.raises(PackageBlocked) as refused:
-        build_package(supervisor, "NGO-SALVATION-ARMY", report_ids=[rid])
+        build_package(supervisor, "NGO-SALVATION-ARMY", report_ids=[rid], signer=SIGNER)
     assert "UK_NON_PROSECUTING_PARTNER" in str(refused.value)
     with pytest.raises(PackageBlocked):
-        build_package(supervisor, "INDUSTRY", report_ids=[rid])
+        build_package(supervisor, "INDUSTRY", report_ids=[rid], signer=SIGNER)
     assert _packages(access) == 0
     assert len(audit_entries(access, "DISCLOSURE")) == before
 
@@ -114,7 +115,7 @@ def test_s2_and_a1_are_blocked_until_the_originator_is_consulted(access: DataAcc
     liaison = as_(access, "liz", "SCD6-MAXIM", "partner_liaison")
     supervisor = as_(access, "sam", "SCD6-MAXIM", "supervisor")
     with pytest.raises(PackageBlocked) as refused:
-        build_package(liaison, "NCA", report_ids=[s2, a1])
+        build_package(liaison, "NCA", report_ids=[s2, a1], signer=SIGNER)
     reasons = " ".join(why for _, why in refused.value.blocked)
     assert "S2: blocked until the originator (BOCU-LAMBETH) is consulted" in reasons
     assert "A1: blocked until the originator" in reasons
@@ -125,20 +126,20 @@ def test_s2_and_a1_are_blocked_until_the_originator_is_consulted(access: DataAcc
         s2, "NCA", consulted="BOCU-LAMBETH DI, intelligence unit", consulted_at=access.clock(), outcome="refused"
     )
     with pytest.raises(PackageBlocked, match="originator refused"):
-        build_package(liaison, "NCA", report_ids=[s2])
+        build_package(liaison, "NCA", report_ids=[s2], signer=SIGNER)
     share.record_consultation(
         s2, "NCA", consulted="BOCU-LAMBETH DI, intelligence unit", consulted_at=access.clock(), outcome="approved"
     )
-    files = unzip(build_package(liaison, "NCA", report_ids=[s2]).zip_bytes)
+    files = unzip(build_package(liaison, "NCA", report_ids=[s2], signer=SIGNER).zip_bytes)
     (item,) = json.loads(files["items.json"])
     assert item["originator_consulted"]["outcome"] == "approved"
     # A consultation is about one recipient: the same report to another is still blocked.
     with pytest.raises(PackageBlocked, match="consulted"):
-        build_package(liaison, "HOIE", report_ids=[s2])
+        build_package(liaison, "HOIE", report_ids=[s2], signer=SIGNER)
     ShareAccess(supervisor).record_consultation(
         a1, "NCA", consulted="BOCU-LAMBETH DI", consulted_at=access.clock(), outcome="approved"
     )
-    assert build_package(supervisor, "NCA", report_ids=[a1]).items == 1
+    assert build_package(supervisor, "NCA", report_ids=[a1], signer=SIGNER).items == 1
 
 
 def test_victims_leave_only_when_a_safeguarding_lead_releases_them_for_one_package(access: DataAccess) -> None:
@@ -146,7 +147,7 @@ def test_victims_leave_only_when_a_safeguarding_lead_releases_them_for_one_packa
     lead = as_(access, "sally", "SCD6-MAXIM", "partner_liaison", "safeguarding_lead")
     victim = next(s["entity_id"] for s in lead.report(rid)["subjects"] if s["category"] == "victim")  # type: ignore[index]
 
-    first = build_package(lead, "NCA", report_ids=[rid])
+    first = build_package(lead, "NCA", report_ids=[rid], signer=SIGNER)
     assert first.victims_withheld == 1
     ftm = entities(unzip(first.zip_bytes))
     assert victim not in {e["id"] for e in ftm}
@@ -157,12 +158,12 @@ def test_victims_leave_only_when_a_safeguarding_lead_releases_them_for_one_packa
     with pytest.raises(Forbidden):
         ShareAccess(liaison).record_release("NCA", rid, victim, "safeguarding referral")
     ShareAccess(lead).record_release("NCA", rid, victim, "NCA safeguarding team takes the case")
-    second = build_package(lead, "NCA", report_ids=[rid])
+    second = build_package(lead, "NCA", report_ids=[rid], signer=SIGNER)
     released = {e["id"]: e for e in entities(unzip(second.zip_bytes))}
     assert victim in released and released[victim]["maxim"]["role"] == "victim"
     assert "Family" in {e["schema"] for e in released.values()}
     # A release is for one package: the next one withholds the victim again.
-    third = build_package(lead, "NCA", report_ids=[rid])
+    third = build_package(lead, "NCA", report_ids=[rid], signer=SIGNER)
     assert victim not in {e["id"] for e in entities(unzip(third.zip_bytes))}
 
 
@@ -171,23 +172,23 @@ def test_reports_the_user_cannot_see_are_not_found_and_never_exported(access: Da
     shown = submit(access, report(reference="LAM/SHOWN"))
     liaison = as_(access, "liz", "SCD6-MAXIM", "partner_liaison")
     with pytest.raises(PackageBlocked) as refused:
-        build_package(liaison, "NCA", report_ids=[hidden, shown])
+        build_package(liaison, "NCA", report_ids=[hidden, shown], signer=SIGNER)
     assert refused.value.blocked == [(f"report {hidden}", "not found")]
-    result = build_package(liaison, "NCA", report_ids=[hidden, shown], exclude_blocked=True)
+    result = build_package(liaison, "NCA", report_ids=[hidden, shown], exclude_blocked=True, signer=SIGNER)
     files = unzip(result.zip_bytes)
     assert "LAM/HIDDEN" not in files["entities.ftm.jsonl"].decode() + files["items.json"].decode()
     assert [i["reference"] for i in json.loads(files["items.json"])] == ["LAM/SHOWN"]
     # Staff outside the dissemination ladder build nothing, and an external account sees nothing.
     investigator = as_(access, "ian", "SCD6-MAXIM", "investigator")
     with pytest.raises(Forbidden):
-        build_package(investigator, "NCA", report_ids=[shown])
+        build_package(investigator, "NCA", report_ids=[shown], signer=SIGNER)
 
 
 def test_the_officer_who_submitted_a_report_does_not_disseminate_it(access: DataAccess) -> None:
     officer = as_(access, "olly", "SCD6-MAXIM", "partner_liaison")
     rid = submit(officer, report(reference="LAM/OWN"))
     with pytest.raises(PackageBlocked, match="submitted"):
-        build_package(officer, "NCA", report_ids=[rid])
+        build_package(officer, "NCA", report_ids=[rid], signer=SIGNER)
 
 
 def test_choosing_an_entity_sends_it_with_its_links_only(access: DataAccess) -> None:
@@ -197,7 +198,7 @@ def test_choosing_an_entity_sends_it_with_its_links_only(access: DataAccess) -> 
     assert view is not None
     ids = {s["entity_id"]: s["schema"] for s in view["statements"]}
     car = next(e for e, schema in ids.items() if schema == "Vehicle")
-    result = build_package(lead, "NCA", entity_ids=[car])
+    result = build_package(lead, "NCA", entity_ids=[car], signer=SIGNER)
     got = {e["schema"] for e in entities(unzip(result.zip_bytes))}
     assert got == {"Vehicle", "Person", "Address"}  # the car, its owner, the owner's address; no victim
 
@@ -206,10 +207,15 @@ def test_overseas_needs_a_transfer_basis_and_unknown_recipients_are_refused(acce
     rid = submit(access, report())
     supervisor = as_(access, "sam", "SCD6-MAXIM", "supervisor")
     with pytest.raises(ValueError, match="transfer-basis"):
-        build_package(supervisor, "EUROPOL", report_ids=[rid])
-    assert build_package(supervisor, "EUROPOL", report_ids=[rid], transfer_basis="DPA 2018 s73 adequacy").items == 1
+        build_package(supervisor, "EUROPOL", report_ids=[rid], signer=SIGNER)
+    assert (
+        build_package(
+            supervisor, "EUROPOL", report_ids=[rid], transfer_basis="DPA 2018 s73 adequacy", signer=SIGNER
+        ).items
+        == 1
+    )
     with pytest.raises(ValueError, match="not a partner"):
-        build_package(supervisor, "NOBODY", report_ids=[rid])
+        build_package(supervisor, "NOBODY", report_ids=[rid], signer=SIGNER)
 
 
 def test_bulk_ftm_export_is_everything_visible_and_one_disclosure(access: DataAccess) -> None:
