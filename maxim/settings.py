@@ -27,6 +27,13 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("MAXIM_HOST", "127.0.0.1", "Address `maxim serve` listens on."),
     ("MAXIM_PORT", "8000", "Port `maxim serve` listens on."),
     ("MAXIM_SECURE_COOKIES", "false", "Mark session cookies Secure (set true whenever Maxim is served over HTTPS)."),
+    (
+        "MAXIM_AUDIT_KEY_FILE",
+        "",
+        "The audit log's HMAC key, made by `maxim init`; its signed checkpoints go beside it (.anchors). "
+        "Keep it out of database backups. Default: beside the SQLite file (maxim.audit-key), or "
+        "audit.key in the data directory for PostgreSQL.",
+    ),
 )
 
 
@@ -37,6 +44,13 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     secure_cookies: bool = False
+    audit_key_file: Path | None = None  # None: the default place (see `audit_key_path`)
+
+    def audit_key_path(self) -> Path | None:
+        """Where the audit key is: the setting, else beside the SQLite file or in the data directory."""
+        from maxim.store.audit_anchor import default_key_file
+
+        return self.audit_key_file or default_key_file(self.database_url, self.data_dir)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -55,4 +69,5 @@ class Settings:
             host=env.get("MAXIM_HOST") or defaults["MAXIM_HOST"],
             port=port,
             secure_cookies=(env.get("MAXIM_SECURE_COOKIES") or "false").lower() in ("1", "true", "yes"),
+            audit_key_file=Path(env["MAXIM_AUDIT_KEY_FILE"]) if env.get("MAXIM_AUDIT_KEY_FILE") else None,
         )
