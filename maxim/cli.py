@@ -27,6 +27,7 @@ from maxim.share.cli import export_ftm, import_app, share_app
 
 if TYPE_CHECKING:
     from maxim.store.access import DataAccess
+    from maxim.store.audit import EntryPage
     from maxim.store.engine import Database
 
 app = typer.Typer(
@@ -78,7 +79,7 @@ def _progress() -> Progress:
 def _database(settings: Settings) -> Iterator[Database]:
     from maxim.store.engine import connect
 
-    db = connect(settings.database_url)
+    db = connect(settings.database_url, audit_key_file=settings.audit_key_path())
     try:
         yield db
     finally:
@@ -112,14 +113,20 @@ def _access(settings: Settings, username: str, channel: str = "cli") -> Iterator
 def init() -> None:
     """Create the database, or upgrade it to the latest schema, and the local administrator."""
     from maxim.security.users import ensure_local_admin
+    from maxim.store.audit import AuditKeyMissing
     from maxim.store.migrate import current_revisions, upgrade
 
     settings = Settings.from_env()
     with _database(settings) as db:
-        upgrade(db)
+        try:
+            upgrade(db)
+        except AuditKeyMissing as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from exc
         admin = ensure_local_admin(db)
         console.print(f"database ready at revision {', '.join(sorted(current_revisions(db)))}: {settings.database_url}")
         console.print(f"local administrator: {admin.username}")
+        console.print(f"audit key: {settings.audit_key_path()} (keep it, and apart from database backups)")
     from maxim.share.cli import init_signing_key
 
     init_signing_key(settings)  # the package-signing key pair, beside the data
@@ -269,7 +276,7 @@ def serve(
     from maxim.store.engine import connect
     from maxim.store.migrate import upgrade
 
-    db = connect(settings.database_url)
+    db = connect(settings.database_url, audit_key_file=settings.audit_key_path())
     upgrade(db)  # once, here: the workers start from an up-to-date schema and do not migrate
     db.dispose()
     uvicorn.run("maxim.web.app:app_from_env", factory=True, workers=workers, host=host, port=port, log_level="info")
@@ -418,7 +425,7 @@ def token_revoke(token: Annotated[str, typer.Argument(help="The token to revoke.
 
 @audit_app.command("verify")
 def audit_verify(as_user: AsUser = "admin") -> None:
-    """Recompute the hash chain; name the first broken entry (exit 1) or confirm it holds."""
+    """Recompute the keyed chain and check it against the signed checkpoints; name the first broken entry (exit 1)."""
     from maxim.reference import load_reference
     from maxim.store.audit import verify
 
@@ -428,35 +435,43 @@ def audit_verify(as_user: AsUser = "admin") -> None:
         with access.db.reader.connect() as conn:
             checked, broken = verify(conn)
     if broken is not None:
-        console.print(f"[red]audit chain broken at entry {broken.entry_id}: {broken.reason}[/red]")
+        console.print(f"[red]{broken.describe()}[/red]")
         raise typer.Exit(1)
-    console.print(f"audit chain holds: {checked} entries verified")
+    console.print(f"audit chain holds: {checked} entries verified against the key and checkpoints")
 
 
-def _print_entries(rows: list[dict[str, object]]) -> None:
+def _print_entries(page: EntryPage) -> None:
     from rich.table import Table
 
     table = Table("id", "at (UTC)", "user", "operation", "object", "channel", "justification")
-    for row in rows:
-        ids = row["object_ids"]
-        shown = ", ".join(ids[:3]) + (f" (+{len(ids) - 3})" if len(ids) > 3 else "") if isinstance(ids, list) else ""
+    for row in page.rows:
+        ids = row.object_ids
+        shown = ", ".join(ids[:3]) + (f" (+{len(ids) - 3})" if len(ids) > 3 else "")
         table.add_row(
-            str(row["id"]),
-            str(row["at"])[:19],
-            str(row["username"]),
-            str(row["operation"]),
-            f"{row['object_type']}: {shown}",
-            str(row["channel"]),
-            str(row["justification"] or ""),
+            str(row.id),
+            str(row.at)[:19],
+            row.username,
+            row.operation,
+            f"{row.object_type}: {shown}",
+            row.channel,
+            row.justification or "",
         )
     Console().print(table)
+    console.print(page.describe() + ("; --page N for more" if page.offset + len(page.rows) < page.total else ""))
+
+
+PageOption = Annotated[int, typer.Option("--page", min=1, help="Which page, newest first.")]
+LimitOption = Annotated[int, typer.Option("--limit", min=1, max=10_000, help="Entries per page.")]
 
 
 @audit_app.command("who-viewed")
 def audit_who_viewed(
-    entity: Annotated[str, typer.Argument(help="Entity or report id.")], as_user: AsUser = "admin"
+    entity: Annotated[str, typer.Argument(help="Entity or report id.")],
+    page: PageOption = 1,
+    limit: LimitOption = 50,
+    as_user: AsUser = "admin",
 ) -> None:
-    """Everyone who consulted an entity or report, with when and why."""
+    """Everyone who consulted or was disclosed an entity or report (exports too), newest first."""
     from maxim.reference import load_reference
     from maxim.store.audit import Operation, entries
 
@@ -464,17 +479,25 @@ def audit_who_viewed(
     with _access(settings, as_user, channel="audit") as access:
         _require_role(access, load_reference().audit_roles, "read the audit log")
         with access.db.reader.connect() as conn:
-            rows = entries(conn, object_id=entity, operations=[Operation.CONSULTATION, Operation.DISCLOSURE])
-    _print_entries(rows)
+            found = entries(
+                conn,
+                object_id=entity,
+                operations=[Operation.CONSULTATION, Operation.DISCLOSURE],
+                limit=limit,
+                offset=(page - 1) * limit,
+            )
+    _print_entries(found)
 
 
 @audit_app.command("by-user")
 def audit_by_user(
     username: Annotated[str, typer.Argument(help="Whose actions.")],
     since: Annotated[str | None, typer.Option(help="ISO date, e.g. 2026-01-01.")] = None,
+    page: PageOption = 1,
+    limit: LimitOption = 50,
     as_user: AsUser = "admin",
 ) -> None:
-    """Everything one user did, optionally since a date."""
+    """Everything one user did, optionally since a date, newest first."""
     from maxim.intake.parse import parse_datetime
     from maxim.reference import load_reference
     from maxim.store.audit import entries
@@ -487,8 +510,8 @@ def audit_by_user(
     with _access(settings, as_user, channel="audit") as access:
         _require_role(access, load_reference().audit_roles, "read the audit log")
         with access.db.reader.connect() as conn:
-            rows = entries(conn, username=username, since=when)
-    _print_entries(rows)
+            found = entries(conn, username=username, since=when, limit=limit, offset=(page - 1) * limit)
+    _print_entries(found)
 
 
 def _date_option(value: str | None, name: str) -> date:
@@ -606,8 +629,12 @@ def restore_command(
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Backup file to restore.")],
     yes: Annotated[bool, typer.Option("--yes", help="Confirm: the database's contents are replaced.")] = False,
 ) -> None:
-    """Replace the database with a backup, then verify the audit chain. Stop `maxim serve` first."""
-    from maxim.store.audit import verify
+    """Replace the database with a backup, then verify the audit chain. Stop `maxim serve` first.
+
+    The restored head is signed as a restore checkpoint: the checkpoints of the history the
+    backup does not have are set aside, those up to its head must still match.
+    """
+    from maxim.store.audit import mark_restored, verify
     from maxim.store.backup import BackupFailed, restore
 
     if not yes:
@@ -620,10 +647,12 @@ def restore_command(
         except BackupFailed as exc:
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(1) from exc
+        with db.writer.begin() as conn:
+            mark_restored(conn)
         with db.reader.connect() as conn:
             checked, broken = verify(conn)
     if broken is not None:
-        console.print(f"[red]restored, but the audit chain is broken at entry {broken.entry_id}: {broken.reason}[/red]")
+        console.print(f"[red]restored, but {broken.describe()}[/red]")
         raise typer.Exit(1)
     console.print(f"restored from {path}; audit chain holds ({checked} entries)")
 

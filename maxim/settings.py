@@ -33,6 +33,13 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
         "The installation's private key that signs dissemination packages (Ed25519 PEM, created mode 0600 "
         "by `maxim init` or the first package). Default: package-signing.key in the data directory.",
     ),
+    (
+        "MAXIM_AUDIT_KEY_FILE",
+        "",
+        "The audit log's HMAC key, made by `maxim init`; its signed checkpoints go beside it (.anchors). "
+        "Keep it out of database backups. Default: beside the SQLite file (maxim.audit-key), or "
+        "audit.key in the data directory for PostgreSQL.",
+    ),
 )
 
 
@@ -44,11 +51,18 @@ class Settings:
     port: int = 8000
     secure_cookies: bool = False
     signing_key_file: Path | None = None  # None: package-signing.key in data_dir
+    audit_key_file: Path | None = None  # None: the default place (see `audit_key_path`)
 
     @property
     def signing_key(self) -> Path:
         """Where the package-signing private key lives: outside the database, beside the data."""
         return self.signing_key_file or self.data_dir / "package-signing.key"
+
+    def audit_key_path(self) -> Path | None:
+        """Where the audit key is: the setting, else beside the SQLite file or in the data directory."""
+        from maxim.store.audit_anchor import default_key_file
+
+        return self.audit_key_file or default_key_file(self.database_url, self.data_dir)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -68,4 +82,5 @@ class Settings:
             port=port,
             secure_cookies=(env.get("MAXIM_SECURE_COOKIES") or "false").lower() in ("1", "true", "yes"),
             signing_key_file=Path(env["MAXIM_SIGNING_KEY"]) if env.get("MAXIM_SIGNING_KEY") else None,
+            audit_key_file=Path(env["MAXIM_AUDIT_KEY_FILE"]) if env.get("MAXIM_AUDIT_KEY_FILE") else None,
         )

@@ -22,6 +22,7 @@ from sqlalchemy import create_engine, text
 from maxim.security.auth import create_user, issue_token
 from maxim.security.users import ensure_local_admin
 from maxim.store.access import Actor, DataAccess
+from maxim.store.audit_anchor import default_key_file
 from maxim.store.engine import Database, connect
 from maxim.store.migrate import upgrade
 from maxim.store.schema import full_metadata
@@ -108,8 +109,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = connect(database_url)
+def db(database_url: str, tmp_path: Path) -> Iterator[Database]:
+    # The audit key where `Settings(database_url=..., data_dir=tmp_path)` looks for it.
+    database = connect(database_url, audit_key_file=default_key_file(database_url, tmp_path))
     yield database
     database.dispose()
 

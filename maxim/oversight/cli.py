@@ -43,7 +43,7 @@ def _access(as_user: str) -> Iterator[DataAccess]:
     from maxim.store.engine import connect
 
     settings = Settings.from_env()
-    db = connect(settings.database_url)
+    db = connect(settings.database_url, audit_key_file=settings.audit_key_path())
     try:
         try:
             who = actor(db, as_user)

@@ -8,7 +8,11 @@ from typing import Any
 from maxim.domain.spreadsheet import csv_row
 from maxim.store.access import DataAccess
 from maxim.store.audit import Operation
+from maxim.store.export_audit import audited
 from maxim.store.resolution_access import ResolutionAccess
+
+WHY = "bulk export: resolution"
+KEYS = ("entity_id", "canonical_id")
 
 #: The CSV's columns: the first four are fixed for scripts that read them; new ones go at the end.
 COLUMNS = ("mention_id", "canonical_id", "match_probability", "origin", "schema", "note")
@@ -21,13 +25,14 @@ def iter_resolution(access: DataAccess, batch: int = 2000) -> Iterator[dict[str,
     is read from the mentions' visible statements, batch by batch, which also decides visibility.
     """
     res = ResolutionAccess(access)
-    access.audit(Operation.CONSULTATION, "export", ["resolution"], justification="bulk export")
     pending: list[dict[str, Any]] = []
 
     def flush() -> Iterator[dict[str, Any]]:
         schemata = res.schemata(r["entity_id"] for r in pending)
-        yield from ({**r, "schema": schemata[r["entity_id"]]} for r in pending if r["entity_id"] in schemata)
+        shown = [{**r, "schema": schemata[r["entity_id"]]} for r in pending if r["entity_id"] in schemata]
         pending.clear()
+        # Each batch names its mentions and canonical ids in the log before it is written.
+        yield from audited(access, shown, operation=Operation.CONSULTATION, justification=WHY, keys=KEYS, batch=batch)
 
     for row in res.iter_links():
         pending.append(row)

@@ -177,7 +177,7 @@ def _workflow(as_user: str) -> Iterator[WorkflowAccess]:
     from maxim.store.workflow_access import WorkflowAccess
 
     settings = Settings.from_env()
-    db = connect(settings.database_url)
+    db = connect(settings.database_url, audit_key_file=settings.audit_key_path())
     try:
         try:
             who = actor(db, as_user)

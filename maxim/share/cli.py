@@ -54,7 +54,7 @@ def _access(username: str, channel: str = "cli") -> Iterator[DataAccess]:
     from maxim.store.engine import connect
 
     settings = Settings.from_env()
-    db = connect(settings.database_url)
+    db = connect(settings.database_url, audit_key_file=settings.audit_key_path())
     try:
         try:
             who = actor(db, username)

@@ -26,6 +26,7 @@ from maxim.share.policy import Recipient, load_policy, recipient_for
 from maxim.share.signing import SigningKey
 from maxim.store.access import DataAccess, Forbidden
 from maxim.store.audit import Operation
+from maxim.store.export_audit import audited
 from maxim.store.share_access import ShareAccess
 from maxim.store.tables import report_subjects, reports, statements
 
@@ -285,17 +286,13 @@ def _roles(access: DataAccess) -> dict[str, tuple[str, str | None]]:
 
 
 def export_ftm(access: DataAccess, out: IO[str]) -> int:
-    """Everything the acting user may see as FollowTheMoney JSONL; audited as one disclosure. Returns entities."""
+    """Everything the acting user may see as FollowTheMoney JSONL; each batch's reports and entities audited
+    as a disclosure before it is written. Returns entities."""
     if access.actor.external:
         raise Forbidden("external accounts receive packages, not exports")
     policy = load_policy()
     roles = _roles(access)
-    access.audit(
-        Operation.DISCLOSURE,
-        "export",
-        ["ftm"],
-        justification=f"recipient: {access.actor.username} ({access.actor.unit}, INTERNAL_ONLY); bulk FtM export",
-    )
+    why = f"recipient: {access.actor.username} ({access.actor.unit}, INTERNAL_ONLY); bulk FtM export"
     count = 0
     current: str | None = None
     rows: list[dict[str, Any]] = []
@@ -320,7 +317,7 @@ def export_ftm(access: DataAccess, out: IO[str]) -> int:
             count += 1
         rows.clear()
 
-    for row in _bulk_rows(access):
+    for row in audited(access, _bulk_rows(access), operation=Operation.DISCLOSURE, justification=why):
         if row["entity_id"] != current:
             flush()
             current = row["entity_id"]

@@ -21,6 +21,7 @@ from maxim.intake.statements import ReportRecord
 from maxim.store.audit import Operation, append
 from maxim.store.bulk import insert_ignore, insert_new, versions_params, versions_query
 from maxim.store.engine import Database
+from maxim.store.export_audit import audited
 from maxim.store.tables import entities, report_access, report_subjects, reports, statements
 
 
@@ -393,7 +394,7 @@ class DataAccess:
             self.log(conn, operation, object_type, object_ids, justification)
 
     def iter_statements(self, batch: int = 5000) -> Iterator[dict[str, Any]]:
-        """Every visible statement of current reports, for export; the export is audited as one consultation."""
+        """Every visible statement of current reports, for export; each batch's reports and entities are audited."""
         query = self.visible_statements(
             statements,
             reports.c.originator,
@@ -402,13 +403,11 @@ class DataAccess:
             reports.c.intelligence_assessment,
             reports.c.handling_code,
         ).order_by(statements.c.id)
-        with self.db.writer.begin() as conn:
-            self._consulted(conn, "export", ["statements"], justification="bulk export")
         with self.db.reader.connect() as conn:
             self._read_scope(conn)
             result = conn.execution_options(yield_per=batch).execute(query)
-            for row in result:
-                yield dict(row._mapping)
+            rows = (dict(row._mapping) for row in result)
+            yield from audited(self, rows, operation=Operation.CONSULTATION, justification="bulk export: statements")
 
     def counts(self) -> dict[str, int]:
         """Totals of visible current reports, their entities and statements."""

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from maxim.store.audit_anchor import AuditAnchor, default_key_file, install
 from maxim.store.tables_search import PG_TABLES
 
 
@@ -128,18 +129,28 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
     return engine
 
 
-def connect(url: str) -> Database:
-    """Engines for a database URL; creates the parent directory of a SQLite file."""
+def connect(url: str, *, audit_key_file: Path | None = None) -> Database:
+    """Engines for a database URL; creates the parent directory of a SQLite file.
+
+    `audit_key_file` anchors the audit chain (`maxim.store.audit_anchor`); by default it lies
+    beside a SQLite file. Settings pass it explicitly (PostgreSQL keeps it in the data directory).
+    """
     parsed = make_url(url)
+    key_file = audit_key_file or default_key_file(url, None)
     if parsed.get_backend_name() == "sqlite":
         # A plain file path gets its directory made; `file:` URIs (e.g. read-only) are taken as given.
         if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        return Database(url, _sqlite_engine(url, immediate=True), _sqlite_engine(url, immediate=False))
-    if parsed.get_backend_name() != "postgresql":
+        db = Database(url, _sqlite_engine(url, immediate=True), _sqlite_engine(url, immediate=False))
+    elif parsed.get_backend_name() == "postgresql":
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        db = Database(url, engine, engine)
+    else:
         raise ValueError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
-    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
-    return Database(url, engine, engine)
+    if key_file is not None:
+        for engine in {db.writer, db.reader}:
+            install(engine, AuditAnchor(key_file))
+    return db
 
 
 #: What a database error means for the person who sent the request, by the words (SQLite) or the

@@ -19,11 +19,19 @@ def _config() -> Config:
 
 
 def upgrade(db: Database, revision: str = "heads") -> None:
-    """Bring the schema up to `revision` (every feature's head); a no-op when it is there already."""
+    """Bring the schema up to `revision` (every feature's head); a no-op when it is there already.
+
+    Then make the audit key if there is none yet (sealing an unkeyed log from before 0014).
+    """
+    from maxim.store.audit import seal
+
     config = _config()
     with db.writer.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+    if revision == "heads":
+        with db.writer.begin() as connection:
+            seal(connection)
 
 
 def current_revisions(db: Database) -> set[str]:

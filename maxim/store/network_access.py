@@ -749,7 +749,9 @@ class NetworkAccess:
             s = nominal_scores.get(n["node"])
             n["priority"] = s["priority"] if s else None
             n["roles"] = roles.get(n["node"], [])
-        self.access.audit(Operation.CONSULTATION, "network", [network_id])
+        # The network, its members and the reports behind its edges, so `audit who-viewed` finds each.
+        named = [network_id, *(m.node_id for m in visible), *sorted(seen)]
+        self.access.audit(Operation.CONSULTATION, "network", named)
         out: dict[str, Any] = _jsonable(
             {
                 "id": row.id,

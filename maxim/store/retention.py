@@ -189,11 +189,11 @@ class Retention:
                     report_subjects.c.report_id.not_in(list(withheld) or [""]),
                 )
             ).all()
-            a.log(
+            a.log(  # the people, then every report whose statements the copy discloses
                 conn,
                 Operation.DISCLOSURE,
                 "entity",
-                entity_ids,
+                [*entity_ids, *sorted({r["report_id"] for r in held})],
                 "subject access request (DPA 2018 s45); recipient: the data subject",
             )
         subject_copy = {

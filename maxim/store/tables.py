@@ -175,6 +175,9 @@ audit_log = Table(
     "audit_log",
     metadata,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    # 1, 2, 3, ... with no gaps (ids skip on a rollback in PostgreSQL): covered by the keyed hash (0014).
+    # Not unique: that is for `verify` to find (and a constraint would only stop honest writers).
+    Column("seq", BigInteger, nullable=False, index=True),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("username", String(100), nullable=False),
     Column("operation", String(20), nullable=False),

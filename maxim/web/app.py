@@ -70,7 +70,7 @@ def _wants_json(request: Request) -> bool:
 
 
 def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
-    db: Database = connect(settings.database_url)
+    db: Database = connect(settings.database_url, audit_key_file=settings.audit_key_path())
     if migrate:
         upgrade(db)
     ref: Reference = load_reference()

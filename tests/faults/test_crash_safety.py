@@ -60,11 +60,11 @@ def test_killed_ingests_resume_to_exactly_the_clean_result(database_url: str, tm
     for url in (clean_url, database_url):
         subprocess.run(
             [sys.executable, "-m", "maxim.cli", "init"],
-            env={**os.environ, "MAXIM_DATABASE_URL": url},
+            env={**os.environ, "MAXIM_DATABASE_URL": url, "MAXIM_DATA_DIR": env["MAXIM_DATA_DIR"]},
             check=True,
             capture_output=True,
         )
-    assert ingest({"MAXIM_DATABASE_URL": clean_url}, path) == 0
+    assert ingest({"MAXIM_DATABASE_URL": clean_url, "MAXIM_DATA_DIR": str(tmp_path)}, path) == 0
     rng = random.Random(5)
     for _ in range(KILLS):
         ingest(env, path, kill_after=rng.uniform(1.5, 4.0))

@@ -11,6 +11,7 @@ rarely lands inside the short write, a run stopped in turn at every write statem
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 import random
@@ -18,6 +19,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,7 +45,9 @@ _WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.I)
 
 def maxim(url: str, *args: str, kill_after: float | None = None) -> int | None:
     """Run the `maxim` command on `url`; with `kill_after`, SIGKILL it after that many seconds."""
-    env = {**os.environ, "MAXIM_DATABASE_URL": url}
+    # The installation's key files (audit, package signing) live in the data directory: one per database.
+    data_dir = Path(tempfile.gettempdir()) / "maxim-crash" / hashlib.sha1(url.encode()).hexdigest()[:12]
+    env = {**os.environ, "MAXIM_DATABASE_URL": url, "MAXIM_DATA_DIR": str(data_dir)}
     process = subprocess.Popen(
         [sys.executable, "-m", "maxim.cli", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )

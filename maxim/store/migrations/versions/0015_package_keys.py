@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_package_keys"
-down_revision = "0012_name_spellings"
+down_revision = "0014_audit_anchor"
 branch_labels = None
 depends_on = None
 
