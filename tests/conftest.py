@@ -44,6 +44,13 @@ def _no_leaked_connections() -> Iterator[None]:
     gc.freeze()
 
 
+@pytest.fixture(autouse=True)
+def _data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's installation lives in its own data directory: the commands it runs find the
+    same key files (audit, package signing) as its `db` fixture, and nothing lands in ./data."""
+    monkeypatch.setenv("MAXIM_DATA_DIR", str(tmp_path))
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file, copied for each test (migrating once keeps the suite fast)."""

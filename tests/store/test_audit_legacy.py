@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import select, text, update
 
 from maxim.store.audit import Operation, append, legacy_hash, verify
@@ -30,7 +31,8 @@ def legacy_log(db: Database) -> None:
     config = _config()
     with db.writer.begin() as conn:
         config.attributes["connection"] = conn
-        command.downgrade(config, "0014_audit_anchor@-1")
+        before = ScriptDirectory.from_config(config).get_revision("0014_audit_anchor").down_revision
+        command.downgrade(config, str(before))
     prev = GENESIS
     with db.writer.begin() as conn:
         for i in range(3):
