@@ -73,7 +73,8 @@ REPORT_RULE = """NOT s.external AND (
 # data-subject link `rs`; runs as the owner, so every victim link of the report is seen.
 VICTIM_STATEMENT_RULE = """(s.victims OR r.originator = s.unit OR NOT EXISTS (
     SELECT 1 FROM report_subjects v
-    WHERE v.report_id = st.report_id AND v.category = 'victim' AND (v.entity_id = st.entity_id OR v.entity_id = st.value)
+    WHERE v.report_id = st.report_id AND v.category = 'victim'
+      AND (v.entity_id = st.entity_id OR v.entity_id = st.value)
 ))"""
 VICTIM_SUBJECT_RULE = "(s.victims OR r.originator = s.unit OR rs.category <> 'victim')"
 # -------------------------------------------------------------------------------------------------
