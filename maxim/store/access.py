@@ -183,8 +183,13 @@ class DataAccess:
     def _read_scope(self, conn: Connection) -> Connection:
         """On PostgreSQL, read as `maxim_reader` so row-level security applies the same rules again.
 
-        The settings are transaction-local (`SET LOCAL`, `set_config(..., true)`), so they end
-        with the transaction and never leak to the next user of the pooled connection.
+        The acting user's scope is written, as the application's own role, to `rls_sessions`
+        under this transaction's id, and the policies read it from there (migration
+        0013_rls_sessions): no setting the reader role could change widens what it sees, and a
+        transaction with no scope row sees nothing. No other transaction ever sees the row (it
+        is deleted at commit) and the role ends with the transaction (`SET LOCAL`), so neither
+        leaks to the next user of the pooled connection. `log` returns to the application's own
+        role, as the reader role may not write the audit.
 
         JIT compilation is turned off for the transaction: the row-level policies make the
         planner's cost estimates of even a one-row lookup exceed `jit_above_cost`, and compiling
@@ -192,20 +197,19 @@ class DataAccess:
         under 5 ms.
         """
         if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql("SET LOCAL ROLE maxim_reader")
             conn.execute(
                 text(
-                    "SELECT set_config('maxim.unit', :unit, true), set_config('maxim.grantees', :grantees, true), "
-                    "set_config('maxim.victims', :victims, true), set_config('maxim.external', :external, true), "
-                    "set_config('jit', 'off', true)"
+                    "INSERT INTO rls_sessions (xact, unit, grantees, victims, external) "
+                    "VALUES (pg_current_xact_id(), :unit, :grantees, :victims, :external)"
                 ),
                 {
                     "unit": self.actor.unit,
-                    "grantees": ",".join([self.actor.unit, *sorted(self.actor.roles)]),
-                    "victims": "true" if self.policy.sees_victims(self.actor) else "false",
-                    "external": "true" if self.actor.external else "false",
+                    "grantees": [self.actor.unit, *sorted(self.actor.roles)],
+                    "victims": self.policy.sees_victims(self.actor),
+                    "external": self.actor.external,
                 },
-            ).all()
+            )
+            conn.exec_driver_sql("SET LOCAL jit = off; SET LOCAL ROLE maxim_reader")
         return conn
 
     def log(
@@ -219,6 +223,8 @@ class DataAccess:
         at: datetime | None = None,
     ) -> None:
         """Append an s62 event for the acting user in the caller's transaction: the one way to audit."""
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("RESET ROLE")  # out of `_read_scope`'s reader role, which may not write
         append(
             conn,
             at=at or self.clock(),

@@ -68,13 +68,22 @@ SQLITE_SHADOW_SUFFIXES = ("_data", "_idx", "_docsize", "_config", "_content")
 PG_INDEXES = ("ix_search_reports", "ix_search_names")
 PG_TABLES = ("name_spellings",)
 
+#: PostgreSQL's row-level security scopes (migration 0013_rls_sessions), a table of its own kind.
+PG_RLS_TABLES = ("rls_sessions",)
+
 UNMANAGED: frozenset[str] = frozenset(
-    [*SQLITE_TABLES, *(t + s for t in SQLITE_TABLES for s in SQLITE_SHADOW_SUFFIXES), *PG_INDEXES, *PG_TABLES]
+    [
+        *SQLITE_TABLES,
+        *(t + s for t in SQLITE_TABLES for s in SQLITE_SHADOW_SUFFIXES),
+        *PG_INDEXES,
+        *PG_TABLES,
+        *PG_RLS_TABLES,
+    ]
 )
 
 
 def include_name(name: str | None, type_: str, parent_names: Mapping[str, str | None]) -> bool:
-    """Alembic `include_name` hook: leave the search index out of schema comparisons."""
+    """Alembic `include_name` hook: leave the search index (and the RLS scopes) out of schema comparisons."""
     return name not in UNMANAGED
 
 

@@ -35,14 +35,15 @@ def pg(postgres_url: str) -> Iterator[Database]:
 
 
 def as_reader(conn: Connection, unit: str, grantees: str, victims: bool = False, external: bool = False) -> None:
-    conn.exec_driver_sql("SET LOCAL ROLE maxim_reader")
+    """Scope the transaction as the data-access layer does (migration 0013), then read as its reader role."""
     conn.execute(
         text(
-            "SELECT set_config('maxim.unit', :u, true), set_config('maxim.grantees', :g, true), "
-            "set_config('maxim.victims', :v, true), set_config('maxim.external', :e, true)"
+            "INSERT INTO rls_sessions (xact, unit, grantees, victims, external) "
+            "VALUES (pg_current_xact_id(), :u, :g, :v, :e)"
         ),
-        {"u": unit, "g": grantees, "v": str(victims).lower(), "e": str(external).lower()},
-    ).all()
+        {"u": unit, "g": grantees.split(","), "v": victims, "e": external},
+    )
+    conn.exec_driver_sql("SET LOCAL ROLE maxim_reader")
 
 
 def refs(conn: Connection) -> set[str]:
