@@ -273,15 +273,38 @@ def app_from_env() -> FastAPI:
     return create_app(Settings.from_env(), migrate=False)
 
 
-def plain_parameters(request: Request) -> None:
-    """Refuse a path or query parameter holding NUL, another control character or a lone
-    surrogate, naming it: no id or search term holds one, and PostgreSQL would fail on a NUL
-    where SQLite looks it up, so both engines refuse it before any query."""
+async def plain_parameters(request: Request) -> None:
+    """Refuse a path or query parameter, or a text of the body, holding NUL, another control
+    character or a lone surrogate, naming it: no id, search term, name or reason holds one, and
+    PostgreSQL fails on a NUL where SQLite stores it, so both engines refuse it before any query.
+    The body checked is the JSON or form FastAPI parsed for the route's declared body (Starlette
+    keeps it); a form the route reads itself is left to it, so the intake form can show the
+    error beside the text pasted into it."""
     values: dict[str, Any] = dict(request.path_params)
     values.update({name: request.query_params.getlist(name) for name in request.query_params})
     errors = unstorable_text(values)
+    body = await _declared_body(request)
+    if body is not None:
+        found = unstorable_text(body if isinstance(body, dict) else {"body": body})
+        errors += [FieldError(e.field or "body", e.reason) for e in found]
     if errors:
         raise ValidationFailed(errors)
+
+
+async def _declared_body(request: Request) -> Any:
+    """The body as FastAPI parsed it for the route (None when it declares none, or it was not JSON or a form)."""
+    if getattr(request.scope.get("route"), "body_field", None) is None:
+        return None
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("application/json"):
+        try:
+            return await request.json()  # parsed already, unless the body is empty
+        except ValueError:
+            return None  # an empty body: FastAPI says the field is missing
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        return {name: [v for v in form.getlist(name) if isinstance(v, str)] for name in form}
+    return None
 
 
 def _found(data: dict[str, Any] | None) -> dict[str, Any]:

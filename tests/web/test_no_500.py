@@ -144,3 +144,24 @@ def test_a_nul_or_control_character_in_a_url_parameter_is_refused_naming_it(
     _, ann = clients
     for url, field in URL_PARAMETERS:
         refused(ann.get(url, headers={"accept": "application/json"}), field)
+
+
+def test_a_nul_in_any_json_body_or_declared_form_is_refused_and_the_intake_form_shows_it(
+    clients: tuple[TestClient, TestClient],
+) -> None:
+    sue, _ = clients
+    [error] = refused(sue.post("/api/tokens", json={"name": "laptop\x00", "days": 1}), "name")
+    assert error["reason"].startswith("holds a NUL character (U+0000) at character 7")
+    refused(sue.post("/api/sop", json=["rule\x00"]), "body")
+    empty = sue.post("/api/tokens", content=b"", headers={"content-type": "application/json"})
+    assert empty.status_code == 422, empty.text
+    anonymous = TestClient(sue.app, raise_server_exceptions=False)
+    login = anonymous.post("/login", data={"username": "sue\x00", "password": "x", "csrf_token": "t"})
+    assert login.status_code == 422 and "U+0000" in login.text
+    form = sue.get("/reports/new").text
+    csrf = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    fields = {"kind": "intelligence", "originator": "BOCU-LAMBETH", "reference": "LAM/9", "title": "Pasted"}
+    grading = {"source_evaluation": "2", "intelligence_assessment": "B", "handling_code": "P"}
+    text = {"text": "from a document\x0bwith a vertical tab", "csrf_token": csrf}
+    page = sue.post("/reports/new", data={**fields, **grading, **text}, headers={"accept": "text/html"})
+    assert page.status_code == 422 and "holds a control character (U+000B)" in page.text  # beside the text
