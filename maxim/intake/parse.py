@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -268,6 +269,52 @@ def _check_references(entities: list[EntityInput], errors: list[FieldError]) -> 
                     )
 
 
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+def unstorable_text(raw: Mapping[str, Any]) -> list[FieldError]:
+    """Each field whose text holds a lone surrogate or a control character other than tab,
+    newline and carriage return. Neither is text a person wrote: a surrogate cannot be encoded
+    (so the report could not be hashed or stored) and PostgreSQL refuses NUL where SQLite keeps
+    it, so both engines refuse them here, before anything else looks at the report."""
+    errors: list[FieldError] = []
+
+    def walk(value: Any, field: str) -> None:
+        if field == "entities" and isinstance(value, str):  # entities sent as a JSON string
+            try:
+                value = json.loads(value)
+            except ValueError:
+                return  # parse_report says why
+        if isinstance(value, str):
+            found = _UNSTORABLE.search(value)
+            if found:
+                errors.append(FieldError(field, _unstorable_reason(found.group(), found.start())))
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                name = _UNSTORABLE.sub(_escaped, str(key))  # the field is named in the answer
+                where = f"{field}.{name}" if field else name
+                walk(key, where)  # a key is text too
+                walk(item, where)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, f"{field}[{i}]" if isinstance(item, Mapping) else field)
+
+    walk(raw, "")
+    return errors
+
+
+def _escaped(found: re.Match[str]) -> str:
+    return f"\\u{ord(found.group()):04x}"
+
+
+def _unstorable_reason(char: str, at: int) -> str:
+    code = f"U+{ord(char):04X}"
+    if "\ud800" <= char <= "\udfff":
+        return f"holds a lone surrogate ({code}) at character {at + 1}: it is not valid Unicode text"
+    name = "a NUL character" if char == "\x00" else "a control character"
+    return f"holds {name} ({code}) at character {at + 1}; only tab, newline and carriage return are allowed"
+
+
 def parse_report(raw: Any, ref: Reference) -> ReportInput:
     """Validate one report; raise `ValidationFailed` with every reason it is refused."""
     if not isinstance(raw, Mapping):
@@ -276,6 +323,7 @@ def parse_report(raw: Any, ref: Reference) -> ReportInput:
     for key in raw:
         if key not in FIELDS:
             errors.append(FieldError(str(key), "unknown field; see docs/intake-format.md"))
+    errors.extend(unstorable_text(raw))
     kind = raw.get("kind")
     if not isinstance(kind, str) or kind not in ref.report_kinds:
         errors.append(FieldError("kind", f"must be {one_of(ref.report_kinds)}, got {kind!r}"))

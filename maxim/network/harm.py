@@ -565,7 +565,7 @@ def _table(
     if s_n == 0:
         counts = counts.reshape(0, len(FINDINGS))
     sars = _count(ps, s_n, facts.report_sar[pr])
-    exploited: BoolArray = np.asarray(facts.exploitation.reshape(facts.n_reports, -1).any(axis=1), dtype=bool)
+    exploited: BoolArray = np.asarray(facts.exploitation.any(axis=1), dtype=bool)  # R x K, K may be 0
     pair_flags = np.column_stack((pair_found, facts.report_sar[pr], exploited[pr])).reshape(len(pr), 5)
     money = np.asarray(np.bincount(ms, weights=facts.pay_amount[mp], minlength=s_n), dtype=np.float64)  # in order
     money_start = _starts(ms, s_n)

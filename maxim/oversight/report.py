@@ -21,15 +21,23 @@ from maxim.store.access import DataAccess
 from maxim.store.oversight_access import OversightAccess
 from maxim.store.oversight_queries import CommitteeQueries
 
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)  # a committee period's first and last day
+
 
 def parse_dates(start: str | date, end: str | date) -> tuple[date, date]:
+    """The period's two days; each outside EARLIEST..LATEST is refused, since the day after
+    the period, or the period before it, would not be a date at all."""
     errors = []
     out = []
     for name, value in (("from", start), ("to", end)):
         try:
-            out.append(value if isinstance(value, date) else date.fromisoformat(str(value)))
+            day = value if isinstance(value, date) else date.fromisoformat(str(value))
         except ValueError:
             errors.append(FieldError(name, f"an ISO date such as 2025-04-01, got {value!r}"))
+            continue
+        if not EARLIEST <= day <= LATEST:
+            errors.append(FieldError(name, f"must be between {EARLIEST} and {LATEST}, got {day}"))
+        out.append(day)
     if not errors and out[1] < out[0]:
         errors.append(FieldError("to", "must not be before from"))
     if errors:

@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 from maxim.oversight.funding import fy_of
 from maxim.reference import load_reference
 from maxim.store.access import DataAccess
+from maxim.web.models import CommitteeOut
 from maxim.web.oversight_render import CLASSIFICATION, page_context, render_pdf
 
 HERE = Path(__file__).parent
@@ -58,7 +59,11 @@ def make_router(get_access: Callable[..., DataAccess]) -> APIRouter:
         first, last = _period(start, end)
         return committee_report(data, first, last)
 
-    @router.get("/reports/committee.json", summary="The committee report: every figure with the query behind it (JSON)")
+    @router.get(
+        "/reports/committee.json",
+        summary="The committee report: every figure with the query behind it (JSON)",
+        response_model=CommitteeOut,
+    )
     def committee_json(data: Access, start: From = None, end: To = None) -> JSONResponse:
         return JSONResponse(_jsonable(build(data, start, end)))
 

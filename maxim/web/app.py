@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Body, Depends, FastAPI, HTTPException, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -20,7 +21,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from maxim.domain.errors import FieldError, ValidationFailed
-from maxim.intake.parse import parse_report
+from maxim.intake.parse import parse_report, unstorable_text
 from maxim.intake.statements import build_record
 from maxim.network.deconflict import check_deconfliction
 from maxim.reference import Reference, load_reference
@@ -35,6 +36,7 @@ from maxim.web.api_resolution import make_router as resolution_router
 from maxim.web.api_share import make_router as share_router
 from maxim.web.api_workflow import make_router as workflow_router
 from maxim.web.auth import Auth, CsrfFailed, NotAuthenticated, TooManyAttempts, login_redirect, make_auth
+from maxim.web.models import ERROR_RESPONSES, EntityOut, HomeOut, ReportOut, SubmitOut
 from maxim.web.pages import make_router as pages_router
 from maxim.web.views import Totals, entity_view, home_view, report_view
 
@@ -55,9 +57,15 @@ def _envelope(status: int, title: str, errors: list[FieldError] | None = None) -
         "error": {
             "status": status,
             "title": title,
-            "errors": [{"field": e.field, "reason": e.reason} for e in errors or []],
+            "errors": [{"field": _encodable(e.field), "reason": _encodable(e.reason)} for e in errors or []],
         }
     }
+
+
+def _encodable(text: str) -> str:
+    """The text with any lone surrogate escaped: an error may quote what was sent, and a
+    surrogate cannot be written as UTF-8, so the answer itself would fail."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _wants_json(request: Request) -> bool:
@@ -83,6 +91,8 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
         description="Intelligence clearinghouse for organised immigration crime and human trafficking.",
         docs_url=None,  # the interactive docs load scripts from a CDN; the spec is at /openapi.json
         redoc_url=None,
+        responses=ERROR_RESPONSES,
+        dependencies=[Depends(plain_parameters)],
     )
     app.state.db = db
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
@@ -191,11 +201,11 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     def home(request: Request, data: Access, auth: Authed) -> Response:
         return page(request, "home.html", home_view(data, totals=totals), auth, False)
 
-    @app.get("/index.json", summary="Home: the latest reports (JSON)")
+    @app.get("/index.json", summary="Home: the latest reports (JSON)", response_model=HomeOut)
     def home_json(request: Request, data: Access, auth: Authed) -> Response:
         return page(request, "home.html", home_view(data, totals=totals), auth, True)
 
-    @app.get("/reports/{report_id}.json", summary="A report (JSON)")
+    @app.get("/reports/{report_id}.json", summary="A report (JSON)", response_model=ReportOut)
     def report_json(request: Request, report_id: str, data: Access, auth: Authed) -> Response:
         return page(request, "report.html", _found(report_view(data, report_id)), auth, True)
 
@@ -203,7 +213,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     def report_page(request: Request, report_id: str, data: Access, auth: Authed) -> Response:
         return page(request, "report.html", _found(report_view(data, report_id)), auth, False)
 
-    @app.get("/entities/{entity_id}.json", summary="An entity with its statements (JSON)")
+    @app.get("/entities/{entity_id}.json", summary="An entity with its statements (JSON)", response_model=EntityOut)
     def entity_json(request: Request, entity_id: str, data: Access, auth: Authed) -> Response:
         return page(request, "entity.html", _found(entity_view(data, entity_id)), auth, True)
 
@@ -213,8 +223,10 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
 
     # -- JSON API ------------------------------------------------------------------------
 
-    @app.post("/api/reports", status_code=201, summary="Submit a report (docs/intake-format.md)")
-    def submit_report(data: Access, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    @app.post(
+        "/api/reports", status_code=201, summary="Submit a report (docs/intake-format.md)", response_model=SubmitOut
+    )
+    def submit_report(data: Access, body: Annotated[dict[str, Any], Body()]) -> JSONResponse:
         report = parse_report(body, ref)
         record = build_record(report, received_by=data.actor.username, now=datetime.now(UTC))
         [result] = data.submit([record])
@@ -227,7 +239,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
             for s in record.statements
             if s["origin"] == "extracted"
         ]
-        return {
+        answer = {
             "report_id": result.report_id,
             "version": result.version,
             "outcome": result.outcome.value,
@@ -240,14 +252,17 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
             "deconfliction": [a.detail for a in alerts if a.recipient == "submitter"],
             "links": {"self": f"/api/reports/{result.report_id}", "page": f"/reports/{result.report_id}"},
         }
+        return JSONResponse(jsonable_encoder(answer), status_code=201)
 
-    @app.get("/api/reports/{report_id}", summary="Read a report back with its statements")
-    def api_report(report_id: str, data: Access) -> Any:
-        return _jsonable(_found(report_view(data, report_id)))
+    @app.get("/api/reports/{report_id}", summary="Read a report back with its statements", response_model=ReportOut)
+    def api_report(report_id: str, data: Access) -> JSONResponse:
+        return JSONResponse(_jsonable(_found(report_view(data, report_id))))
 
-    @app.get("/api/entities/{entity_id}", summary="Read an entity with the statements behind it")
-    def api_entity(entity_id: str, data: Access) -> Any:
-        return _jsonable(_found(entity_view(data, entity_id)))
+    @app.get(
+        "/api/entities/{entity_id}", summary="Read an entity with the statements behind it", response_model=EntityOut
+    )
+    def api_entity(entity_id: str, data: Access) -> JSONResponse:
+        return JSONResponse(_jsonable(_found(entity_view(data, entity_id))))
 
     return app
 
@@ -256,6 +271,40 @@ def app_from_env() -> FastAPI:
     """The app of one `maxim serve --workers N` process, built from the environment when the worker
     starts; `serve` has already migrated the database."""
     return create_app(Settings.from_env(), migrate=False)
+
+
+async def plain_parameters(request: Request) -> None:
+    """Refuse a path or query parameter, or a text of the body, holding NUL, another control
+    character or a lone surrogate, naming it: no id, search term, name or reason holds one, and
+    PostgreSQL fails on a NUL where SQLite stores it, so both engines refuse it before any query.
+    The body checked is the JSON or form FastAPI parsed for the route's declared body (Starlette
+    keeps it); a form the route reads itself is left to it, so the intake form can show the
+    error beside the text pasted into it."""
+    values: dict[str, Any] = dict(request.path_params)
+    values.update({name: request.query_params.getlist(name) for name in request.query_params})
+    errors = unstorable_text(values)
+    body = await _declared_body(request)
+    if body is not None:
+        found = unstorable_text(body if isinstance(body, dict) else {"body": body})
+        errors += [FieldError(e.field or "body", e.reason) for e in found]
+    if errors:
+        raise ValidationFailed(errors)
+
+
+async def _declared_body(request: Request) -> Any:
+    """The body as FastAPI parsed it for the route (None when it declares none, or it was not JSON or a form)."""
+    if getattr(request.scope.get("route"), "body_field", None) is None:
+        return None
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("application/json"):
+        try:
+            return await request.json()  # parsed already, unless the body is empty
+        except ValueError:
+            return None  # an empty body: FastAPI says the field is missing
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        return {name: [v for v in form.getlist(name) if isinstance(v, str)] for name in form}
+    return None
 
 
 def _found(data: dict[str, Any] | None) -> dict[str, Any]:

@@ -27,8 +27,9 @@ from maxim.store.access import DataAccess, Forbidden, Outcome
 from maxim.store.audit import Operation, report_identity
 from maxim.store.audit import entries as audit_entries
 from maxim.web.auth import Auth
+from maxim.web.models import SearchOut
 from maxim.web.pages_resolution import make_router as resolution_pages
-from maxim.web.views import grading_label, graph_view, graphml, search_view, timeline_view
+from maxim.web.views import SearchParams, grading_label, graph_view, graphml, search_view, timeline_view
 
 SUBJECT_ROWS = 3
 SUBJECT_FIELDS = ("name", "dob", "phone", "role")
@@ -139,9 +140,7 @@ def make_router(
         values["themes"] = [str(v) for v in form.getlist("themes")]
         values["share_with"] = [str(v) for v in form.getlist("share_with")]
         raw, errors, rows = report_from_form(values)
-        wants_json = "application/json" in request.headers.get("accept", "") and "text/html" not in request.headers.get(
-            "accept", ""
-        )
+        wants_json = _accepts_json(request)
         try:
             parsed = parse_report(raw, reference)
         except ValidationFailed as exc:
@@ -271,8 +270,8 @@ def make_router(
 
     # -- search --------------------------------------------------------------------------------
 
-    def search_data(request: Request, data: DataAccess) -> dict[str, Any]:
-        body = search_view(data, dict(request.query_params))
+    def search_data(data: DataAccess, params: SearchParams) -> dict[str, Any]:
+        body = search_view(data, params)
         body["options"] = {
             "themes": reference.themes,
             "units": {code: unit.name for code, unit in reference.units.items()}
@@ -280,13 +279,26 @@ def make_router(
         }
         return body
 
-    @router.get("/search.json", summary="Search reports and names (JSON)")
-    def search_json(request: Request, data: Access, auth: Authed) -> Response:
-        return page(request, "search.html", search_data(request, data), auth, True)
+    Search = Annotated[SearchParams, Query()]
+
+    def search_answer(request: Request, body: dict[str, Any], auth: Auth, as_json: bool) -> Response:
+        """The results; or, for a filter it cannot read, the JSON refusal (422, the error envelope)
+        or the form again with each filter at fault marked (422, as the intake form does)."""
+        if not body["errors"]:
+            return page(request, "search.html", body, auth, as_json)
+        if as_json or _accepts_json(request):
+            raise ValidationFailed([FieldError(e["field"], e["reason"]) for e in body["errors"]])
+        return templates.TemplateResponse(
+            request, "search.html", {"data": body, "actor": auth.actor, "csrf_token": auth.csrf_token}, status_code=422
+        )
+
+    @router.get("/search.json", summary="Search reports and names (JSON)", response_model=SearchOut)
+    def search_json(request: Request, data: Access, auth: Authed, params: Search) -> Response:
+        return search_answer(request, search_data(data, params), auth, True)
 
     @router.get("/search", summary="Search reports and names: full text, similar names, filters")
-    def search_page(request: Request, data: Access, auth: Authed) -> Response:
-        return page(request, "search.html", search_data(request, data), auth, False)
+    def search_page(request: Request, data: Access, auth: Authed, params: Search) -> Response:
+        return search_answer(request, search_data(data, params), auth, False)
 
     return router
 
@@ -338,6 +350,11 @@ def report_from_form(values: dict[str, Any]) -> tuple[dict[str, Any], list[Field
         entities.append({"id": f"p{n}", "schema": "Person", "role": cells["role"] or None, "properties": props})
     raw["entities"] = entities
     return raw, errors, rows
+
+
+def _accepts_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
 
 
 def _shown_error(error: FieldError, rows: dict[int, int]) -> dict[str, str]:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -66,31 +66,31 @@ def make_router(
             raise HTTPException(status_code=404, detail="Not found")
         return value
 
-    def canonical_data(request: Request, data: DataAccess, entity_id: str) -> dict[str, Any]:
-        return found(canonical_page_view(data, entity_id, request.query_params.get("judged")))
-
-    def candidates_data(request: Request, data: DataAccess, report_id: str) -> dict[str, Any]:
-        return found(report_candidates_view(data, report_id, request.query_params.get("judged")))
+    Judged = Annotated[str | None, Query(description="The id of the judgement just recorded, to confirm it")]
 
     # -- the canonical nominal --------------------------------------------------------------------
 
     @router.get("/entities/{entity_id}/canonical.json", summary="The resolved nominal a mention belongs to (JSON)")
-    def canonical_json(request: Request, entity_id: str, data: Access, auth: Authed) -> Response:
-        return page(request, "canonical.html", canonical_data(request, data, entity_id), auth, True)
+    def canonical_json(request: Request, entity_id: str, data: Access, auth: Authed, judged: Judged = None) -> Response:
+        return page(request, "canonical.html", found(canonical_page_view(data, entity_id, judged)), auth, True)
 
     @router.get("/entities/{entity_id}/canonical", summary="The resolved nominal: every value, its source and grading")
-    def canonical(request: Request, entity_id: str, data: Access, auth: Authed) -> Response:
-        return page(request, "canonical.html", canonical_data(request, data, entity_id), auth, False)
+    def canonical(request: Request, entity_id: str, data: Access, auth: Authed, judged: Judged = None) -> Response:
+        return page(request, "canonical.html", found(canonical_page_view(data, entity_id, judged)), auth, False)
 
     # -- known nominals for a report's people -----------------------------------------------------
 
     @router.get("/reports/{report_id}/candidates.json", summary="Known nominals each person in a report may be (JSON)")
-    def candidates_json(request: Request, report_id: str, data: Access, auth: Authed) -> Response:
-        return page(request, "report_candidates.html", candidates_data(request, data, report_id), auth, True)
+    def candidates_json(
+        request: Request, report_id: str, data: Access, auth: Authed, judged: Judged = None
+    ) -> Response:
+        body = found(report_candidates_view(data, report_id, judged))
+        return page(request, "report_candidates.html", body, auth, True)
 
     @router.get("/reports/{report_id}/candidates", summary="Known nominals each person in a report may be, explained")
-    def candidates(request: Request, report_id: str, data: Access, auth: Authed) -> Response:
-        return page(request, "report_candidates.html", candidates_data(request, data, report_id), auth, False)
+    def candidates(request: Request, report_id: str, data: Access, auth: Authed, judged: Judged = None) -> Response:
+        body = found(report_candidates_view(data, report_id, judged))
+        return page(request, "report_candidates.html", body, auth, False)
 
     # -- judgements -------------------------------------------------------------------------------
 

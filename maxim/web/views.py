@@ -6,12 +6,14 @@ import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import date
 from functools import cache
 from typing import Any
 from xml.etree import ElementTree
 
 from followthemoney import model
 from followthemoney.types import registry
+from pydantic import BaseModel, ConfigDict, Field
 
 from maxim.store import search
 from maxim.store.access import DataAccess
@@ -327,25 +329,50 @@ def timeline_view(data: DataAccess, entity_id: str) -> dict[str, Any] | None:
 # -- search --------------------------------------------------------------------------------------
 
 
-def search_view(data: DataAccess, params: dict[str, Any], *, page_size: int = 20) -> dict[str, Any]:
+#: Deepest page of results: 200,000 reports in; beyond it, narrow the search (and the offset
+#: stays far inside what either database can count to).
+MAX_PAGE = 10_000
+#: Dates a search filter may name: a day after the last would not be a date at all.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
+class SearchParams(BaseModel):
+    """The search page's query parameters, as the OpenAPI document declares them."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    q: str = Field("", description="Words of the report text or a name; `word*` matches a prefix")
+    theme: str = Field("", description="A theme code, e.g. TRAFFICKING")
+    grading: str = Field("", description="A 3x5x2 grading or part of one, e.g. `1B`, `2C C` or `C`")
+    unit: str = Field("", description="The originating unit or partner code")
+    from_: str = Field("", alias="from", description="Received on or after this day, YYYY-MM-DD")
+    to: str = Field("", description="Received on or before this day, YYYY-MM-DD")
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="Page of reports, 20 to a page")
+
+    def filter_values(self) -> dict[str, str]:
+        return {"theme": self.theme, "grading": self.grading, "unit": self.unit, "from": self.from_, "to": self.to}
+
+
+def search_view(data: DataAccess, params: SearchParams, *, page_size: int = 20) -> dict[str, Any]:
     """Reports and entity names matching `q` with the filters; errors name the filter at fault."""
-    query = str(params.get("q") or "").strip()
+    query = params.q.strip()
     errors: list[dict[str, str]] = []
     filters = search.Filters()
     try:
         filters = _filters(params)
     except search.BadSearch as exc:
         errors.append({"field": exc.field, "reason": exc.reason})
-    page = max(1, _int(params.get("page"), 1))
+    page = params.page
+    shown = params.filter_values()
     result: dict[str, Any] = {
         "q": query,
-        "filters": {k: params.get(k) or "" for k in ("theme", "grading", "unit", "from", "to")},
+        "filters": shown,
         "errors": errors,
         "page": page,
         "total": 0,
         "reports": [],
         "entities": [],
-        "searched": bool(query) or any(params.get(k) for k in ("theme", "grading", "unit", "from", "to")),
+        "searched": bool(query) or any(shown.values()),
     }
     if errors or not result["searched"]:
         return result
@@ -358,29 +385,25 @@ def search_view(data: DataAccess, params: dict[str, Any], *, page_size: int = 20
     return result
 
 
-def _int(value: Any, default: int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
-
-
-def _filters(params: dict[str, Any]) -> search.Filters:
-    from datetime import date
-
+def _filters(params: SearchParams) -> search.Filters:
     dates: dict[str, date | None] = {}
-    for name in ("from", "to"):
-        raw = str(params.get(name) or "").strip()
+    for name, value in (("from", params.from_), ("to", params.to)):
+        raw = value.strip()
         try:
             dates[name] = date.fromisoformat(raw) if raw else None
         except ValueError:
             raise search.BadSearch(name, f"use a date as YYYY-MM-DD, for example 2025-04-28 (got {raw!r})") from None
+        day = dates[name]
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise search.BadSearch(name, f"must be between {FIRST_DAY} and {LAST_DAY} (got {raw})")
     if dates["from"] and dates["to"] and dates["from"] > dates["to"]:
         raise search.BadSearch("to", "must be on or after the 'from' date")
-    return search.Filters(
-        theme=str(params.get("theme") or "").strip() or None,
-        grading=str(params.get("grading") or "").strip() or None,
-        unit=str(params.get("unit") or "").strip() or None,
+    filters = search.Filters(
+        theme=params.theme.strip() or None,
+        grading=params.grading.strip() or None,
+        unit=params.unit.strip() or None,
         date_from=dates["from"],
         date_to=dates["to"],
     )
+    filters.where()  # a grading it cannot read is refused here, with the other filters, not mid-search
+    return filters

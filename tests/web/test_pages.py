@@ -136,10 +136,13 @@ def test_search_finds_words_and_similar_names_and_never_counts_what_is_hidden(
     assert sutton.get("/search.json?q=nail&grading=2B+C").json()["total"] == 1
     assert sutton.get("/search.json?q=nail&theme=VICE&unit=BOCU-LAMBETH").json()["total"] == 1
     assert sutton.get("/search.json?q=nail&from=2030-01-01").json()["total"] == 0
-    refused = sutton.get("/search.json?q=nail&from=yesterday").json()
-    assert refused["errors"] == [
+    refused = sutton.get("/search.json?q=nail&from=yesterday")
+    assert refused.status_code == 422
+    assert refused.json()["error"]["errors"] == [
         {"field": "from", "reason": "use a date as YYYY-MM-DD, for example 2025-04-28 (got 'yesterday')"}
     ]
+    page = sutton.get("/search?q=nail&from=yesterday")  # the form again, the filter at fault marked
+    assert page.status_code == 422 and "use a date as YYYY-MM-DD" in page.text
 
 
 def test_the_link_chart_joins_shared_identifiers_and_lists_the_reports_behind_each_edge(
