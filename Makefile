@@ -3,8 +3,8 @@ BIN := $(VENV)/bin
 
 .PHONY: install demo test lint typecheck bench prove clean frontend browser
 
-# WeasyPrint renders the committee report's PDF with the system's Pango and fonts.
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+# WeasyPrint renders the committee report's PDF with the system's Pango, HarfBuzz (font subsetting) and fonts.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
 $(VENV)/.installed: pyproject.toml
 	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || (apt-get update && apt-get install -y $(SYSTEM_PACKAGES))
