@@ -16,7 +16,7 @@ app = typer.Typer(
     invoke_without_command=True,
 )
 
-AsUser = Annotated[str, typer.Option("--as", help="Act as this user (audited).")]
+AsUser = Annotated[str, typer.Option("--as", help="Act as this user (audited); see `maxim --help` on credentials.")]
 
 
 @app.callback()

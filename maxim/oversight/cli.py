@@ -35,27 +35,12 @@ AsUser = Annotated[str, typer.Option("--as", help="Act as this user (audited); f
 
 @contextmanager
 def _access(as_user: str) -> Iterator[DataAccess]:
-    from sqlalchemy.exc import DBAPIError
-
-    from maxim.security.users import UnknownUser, actor
+    """The CLI's one access helper, `maxim.cli._access`: credentials, every field of the account."""
+    from maxim.cli import _access as cli_access
     from maxim.settings import Settings
-    from maxim.store.access import DataAccess
-    from maxim.store.engine import connect
 
-    settings = Settings.from_env()
-    db = connect(settings.database_url)
-    try:
-        try:
-            who = actor(db, as_user)
-        except UnknownUser as exc:
-            err.print(f"[red]{exc}[/red]")
-            raise typer.Exit(2) from exc
-        except DBAPIError as exc:
-            err.print(f"[red]cannot read users from {settings.database_url}: run `maxim init` first[/red]")
-            raise typer.Exit(2) from exc
-        yield DataAccess(db, who, channel="cli")
-    finally:
-        db.dispose()
+    with cli_access(Settings.from_env(), as_user) as access:
+        yield access
 
 
 def _refused(exc: Exception) -> None:
