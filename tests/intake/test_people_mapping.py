@@ -11,6 +11,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from openpyxl import Workbook  # type: ignore[import-untyped]
 from sqlalchemy import select
 from typer.testing import CliRunner, Result
