@@ -30,7 +30,14 @@ app.add_typer(funding_app, name="funding")
 out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
 
-AsUser = Annotated[str, typer.Option("--as", help="Act as this user (audited); figures are what this user may see.")]
+AsUser = Annotated[
+    str,
+    typer.Option(
+        "--as",
+        help="Act as this user (audited); figures are what this user may see. Anyone but the local "
+        "administrator needs MAXIM_TOKEN or MAXIM_PASSWORD.",
+    ),
+]
 
 
 @contextmanager

@@ -39,7 +39,13 @@ referrals_app = typer.Typer(
 out = Console(width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
-AsUser = Annotated[str, typer.Option("--as", help="Act as this user (audited); see `maxim --help` on credentials.")]
+AsUser = Annotated[
+    str,
+    typer.Option(
+        "--as",
+        help="Act as this user (audited); anyone but the local administrator needs MAXIM_TOKEN or MAXIM_PASSWORD.",
+    ),
+]
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:

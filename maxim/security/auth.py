@@ -2,8 +2,9 @@
 
 Passwords are argon2id hashes; session ids and API tokens are random and stored only as
 SHA-256 hashes, so a copy of the database does not let anyone log in. Repeated failed logins
-lock the account for a while. Every login, failure, logout and token issue is written to the
-audit chain.
+lock the account for a while; a disabled or locked account's sessions and tokens are refused
+too (every Actor comes from `users.actor_from_row`). Every login, failure, logout, token issue
+and revocation is written to the audit chain.
 """
 
 from __future__ import annotations
@@ -125,9 +126,8 @@ def create_user(
             )
         )
         account_event(conn, now, by, Operation.USER_CREATED, "admin", about=username)
-    return Actor(
-        username=username, display_name=display_name.strip(), unit=unit, roles=frozenset(roles), external=external
-    )
+        row = conn.execute(select(users).where(users.c.username == username)).one()
+    return actor_from_row(row, now=now)
 
 
 def password_hash(password: str) -> str:

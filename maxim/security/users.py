@@ -56,10 +56,14 @@ def unavailable_reason(row: Row[Any], now: datetime) -> str | None:
     return None
 
 
-def actor_from_row(row: Row[Any], *, now: datetime) -> Actor:
+def actor_from_row(row: Row[Any], *, now: datetime, honour_lockout: bool = True) -> Actor:
     """The Actor for a users row, with every field that decides what it may see; refuses a
-    disabled or locked account (AccountUnavailable), so a refused account never gets an Actor."""
-    reason = unavailable_reason(row, now)
+    disabled or locked account (AccountUnavailable), so a refused account never gets an Actor.
+
+    `honour_lockout=False` is for the local administrator on the CLI only: it proves nothing by
+    password, and a lockout (which anyone can cause by guessing at the login page) must not shut
+    the operator out of their own database. A disabled account is refused regardless."""
+    reason = unavailable_reason(row, now) if honour_lockout or row.disabled else None
     if reason is not None:
         raise AccountUnavailable(reason)
     return Actor(
@@ -99,7 +103,7 @@ def ensure_local_admin(db: Database) -> Actor:
                     disabled=False,
                 )
             )
-    return actor(db, LOCAL_ADMIN)
+    return actor_from_row(user_row(db, LOCAL_ADMIN), now=datetime.now(UTC), honour_lockout=False)
 
 
 def actor(db: Database, username: str) -> Actor:

@@ -164,3 +164,17 @@ def test_the_builder_refuses_a_disabled_account(db: Database, make_user: UserFac
         conn.execute(update(users).where(users.c.username == "lee").values(disabled=True))
     with pytest.raises(AccountUnavailable, match="'lee' is disabled"):
         actor(db, "lee")
+
+
+def test_a_lockout_caused_at_the_login_page_does_not_shut_out_the_local_administrator(
+    env: dict[str, str], db: Database
+) -> None:
+    now = datetime.now(UTC)
+    for _ in range(LOCKOUT_AFTER):  # anyone who can reach the login page can lock `admin`
+        with pytest.raises(PermissionError):
+            authenticate(db, "admin", "a guess at the admin", now=now)
+    with db.reader.connect() as conn:
+        assert conn.execute(select(users.c.locked_until).where(users.c.username == "admin")).scalar() is not None
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    result = runner.invoke(app, ["export", "statements"])
+    assert result.exit_code == 0 and "0 statements exported" in result.output
