@@ -132,6 +132,7 @@ def _identify(db: Database, username: str) -> tuple[Actor, str]:
     if password is None and sys.stdin.isatty():
         password = getpass(f"password for {username}: ")
     if not password:
+        record_failed_login(db, username, now=now, channel="cli")
         raise _CredentialRefused(
             f"acting as {username!r} needs its credentials: set MAXIM_TOKEN to one of its bearer tokens "
             "or MAXIM_PASSWORD to its password (on a terminal you are asked for the password)"

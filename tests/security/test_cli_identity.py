@@ -43,12 +43,13 @@ def failures(db: Database) -> list[tuple[str, str]]:
         return [(r.username, r.channel) for r in rows]
 
 
-def test_acting_as_another_user_without_credentials_is_refused_in_one_line(env: dict[str, str]) -> None:
+def test_acting_as_another_user_without_credentials_is_refused_in_one_line(env: dict[str, str], db: Database) -> None:
     result = export_as_ann()
     assert result.exit_code == 2
     assert "acting as 'ann' needs its credentials: set MAXIM_TOKEN" in result.output
     assert "MAXIM_PASSWORD" in result.output and "statements exported" not in result.output
-    assert "Traceback" not in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+    assert failures(db) == [("ann", "cli")]  # audited, as an empty password on the login page is
 
 
 def test_the_local_administrator_needs_no_credential(env: dict[str, str]) -> None:
