@@ -7,12 +7,14 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from maxim.network.cli import app as networks_app
@@ -26,7 +28,7 @@ from maxim.settings import SETTINGS, Settings
 from maxim.share.cli import export_ftm, import_app, share_app
 
 if TYPE_CHECKING:
-    from maxim.store.access import DataAccess
+    from maxim.store.access import Actor, DataAccess
     from maxim.store.audit import EntryPage
     from maxim.store.engine import Database
 
@@ -61,7 +63,13 @@ app.add_typer(sop_app, name="sop")  # maxim sop load FILE | show | versions
 app.add_typer(referrals_app, name="referrals")  # maxim referrals alerts
 console = Console(stderr=True, soft_wrap=True)  # messages stay on one line, for logs and greps
 
-AsUser = Annotated[str, typer.Option("--as", help="Act as this user (audited).")]
+AsUser = Annotated[
+    str,
+    typer.Option(
+        "--as",
+        help="Act as this user (audited); anyone but the local administrator needs MAXIM_TOKEN or MAXIM_PASSWORD.",
+    ),
+]
 
 
 def _progress() -> Progress:
@@ -86,19 +94,71 @@ def _database(settings: Settings) -> Iterator[Database]:
         db.dispose()
 
 
+@dataclass(frozen=True, slots=True)
+class _Acting:
+    """Who the command acts as, and what proved it: "local" (the local administrator, the
+    operator who owns the database, needs nothing), "password" or "token"."""
+
+    access: DataAccess
+    credential: str
+
+
+class _CredentialRefused(PermissionError):
+    """The credentials given for `--as USER` are missing or wrong; the message says which."""
+
+
+def _identify(db: Database, username: str) -> tuple[Actor, str]:
+    """The Actor for `--as USERNAME`, proved by MAXIM_TOKEN or MAXIM_PASSWORD (else a hidden
+    prompt on a terminal) unless it is the local administrator. A wrong credential is audited
+    and counts towards the account's lockout, as a wrong password on the login page does."""
+    from getpass import getpass
+
+    from maxim.security.auth import LoginFailed, authenticate, record_failed_login, token_actor
+    from maxim.security.users import LOCAL_ADMIN, actor_from_row, user_row
+
+    now = datetime.now(UTC)
+    row = user_row(db, username)  # UnknownUser says how to create one
+    if username == LOCAL_ADMIN:
+        return actor_from_row(row, now=now, honour_lockout=False), "local"
+    token = os.environ.get("MAXIM_TOKEN", "").strip()
+    if token:
+        found = token_actor(db, token, now=now)
+        if found is None or found.username != username:
+            record_failed_login(db, username, now=now, channel="cli")
+            raise _CredentialRefused(
+                f"MAXIM_TOKEN is not a live bearer token of {username!r}, or the account is locked"
+            )
+        return found, "token"
+    password = os.environ.get("MAXIM_PASSWORD")
+    if password is None and sys.stdin.isatty():
+        password = getpass(f"password for {username}: ")
+    if not password:
+        record_failed_login(db, username, now=now, channel="cli")
+        raise _CredentialRefused(
+            f"acting as {username!r} needs its credentials: set MAXIM_TOKEN to one of its bearer tokens "
+            "or MAXIM_PASSWORD to its password (on a terminal you are asked for the password)"
+        )
+    try:
+        return authenticate(db, username, password, now=now, channel="cli"), "password"
+    except LoginFailed as exc:
+        raise _CredentialRefused(f"the password for {username!r} is not right, or the account is locked") from exc
+
+
 @contextmanager
-def _access(settings: Settings, username: str, channel: str = "cli") -> Iterator[DataAccess]:
-    """The data-access layer acting as `username`; says what to do when that is impossible."""
+def _acting(settings: Settings, username: str, channel: str = "cli") -> Iterator[_Acting]:
+    """The one way every CLI command gets its data access: the user's Actor comes from
+    `actor_from_row` (all its fields, never a disabled or locked account) and, for anyone but
+    the local administrator, from their credentials. Says what to do when that is impossible."""
     from sqlalchemy.exc import DBAPIError
 
-    from maxim.security.users import UnknownUser, actor
+    from maxim.security.users import AccountUnavailable, UnknownUser
     from maxim.store.access import DataAccess
 
     with _database(settings) as db:
         try:
-            who = actor(db, username)
-        except UnknownUser as exc:
-            console.print(f"[red]{exc}[/red]")
+            who, credential = _identify(db, username)
+        except (UnknownUser, AccountUnavailable, _CredentialRefused) as exc:
+            console.print(f"[red]{escape(str(exc))}[/red]")
             raise typer.Exit(2) from exc
         except DBAPIError as exc:  # no schema yet, or no server
             console.print(
@@ -106,7 +166,14 @@ def _access(settings: Settings, username: str, channel: str = "cli") -> Iterator
                 f"({exc.orig.__class__.__name__})[/red]"
             )
             raise typer.Exit(2) from exc
-        yield DataAccess(db, who, channel=channel)
+        yield _Acting(DataAccess(db, who, channel=channel), credential)
+
+
+@contextmanager
+def _access(settings: Settings, username: str, channel: str = "cli") -> Iterator[DataAccess]:
+    """The data-access layer acting as `username` (see `_acting`); every */cli.py uses this."""
+    with _acting(settings, username, channel) as acting:
+        yield acting.access
 
 
 @app.command()
@@ -313,7 +380,6 @@ def demo(
 def _demo_users(settings: Settings) -> None:
     """One demo account per role, with passwords printed and kept in the data directory."""
     import secrets
-    from datetime import UTC, datetime
 
     from maxim.domain.errors import ValidationFailed
     from maxim.security.auth import create_user, set_password
@@ -352,6 +418,15 @@ def _require_role(access: DataAccess, roles: tuple[str, ...], what: str) -> None
         raise typer.Exit(2)
 
 
+def _refused(exc: Exception) -> NoReturn:
+    """A refusal of an account command as clear lines (field: reason) and exit 1."""
+    from maxim.domain.errors import ValidationFailed
+
+    for error in exc.errors if isinstance(exc, ValidationFailed) else [exc]:
+        console.print(f"[red]{escape(str(error))}[/red]")
+    raise typer.Exit(1) from exc
+
+
 @user_app.command("add")
 def user_add(
     username: Annotated[str, typer.Argument(help="Login name (lowercase).")],
@@ -363,7 +438,6 @@ def user_add(
 ) -> None:
     """Create a user with a generated password, printed once."""
     import secrets
-    from datetime import UTC, datetime
 
     from maxim.domain.errors import ValidationFailed
     from maxim.security.auth import create_user
@@ -385,39 +459,163 @@ def user_add(
                 external=external,
             )
         except ValidationFailed as exc:
-            for error in exc.errors:
-                console.print(f"[red]{error}[/red]")
-            raise typer.Exit(1) from exc
+            _refused(exc)
     console.print(f"created {username}; password (shown once): {password}")
+
+
+@user_app.command("list")
+def user_list(as_user: AsUser = "admin") -> None:
+    """Every account: unit, roles, whether external, and whether it may act now (or why not)."""
+    from rich.table import Table
+
+    from maxim.security.accounts import list_users
+
+    settings = Settings.from_env()
+    with _access(settings, as_user) as access:
+        _require_role(access, ("administrator",), "list users")
+        rows = list_users(access.db, now=datetime.now(UTC))
+    table = Table("username", "name", "unit", "roles", "external", "state", "created (UTC)")
+    for row in rows:
+        table.add_row(
+            row.username,
+            row.display_name,
+            row.unit,
+            ", ".join(row.roles),
+            "yes" if row.external else "no",
+            row.state,
+            str(row.created_at)[:16],
+        )
+    Console(width=200).print(table)
+
+
+@contextmanager
+def _change_account(as_user: str, what: str) -> Iterator[DataAccess]:
+    """An administrator's access for an account change, or a clear refusal."""
+    settings = Settings.from_env()
+    with _access(settings, as_user, channel="admin") as access:
+        _require_role(access, ("administrator",), what)
+        yield access
+
+
+@user_app.command("disable")
+def user_disable(
+    username: Annotated[str, typer.Argument(help="The account to disable.")], as_user: AsUser = "admin"
+) -> None:
+    """Stop an account acting anywhere: its web sessions end and its API tokens are revoked."""
+    from maxim.domain.errors import ValidationFailed
+    from maxim.security.accounts import disable_user
+    from maxim.security.users import UnknownUser
+
+    with _change_account(as_user, "disable users") as access:
+        try:
+            disable_user(access.db, username, by=access.actor.username, now=datetime.now(UTC))
+        except (ValidationFailed, UnknownUser) as exc:
+            _refused(exc)
+    console.print(f"disabled {username}; its sessions are ended and its tokens revoked")
+
+
+@user_app.command("enable")
+def user_enable(
+    username: Annotated[str, typer.Argument(help="The account to enable.")], as_user: AsUser = "admin"
+) -> None:
+    """Let a disabled account act again; also lifts a lockout after failed logins."""
+    from maxim.security.accounts import enable_user
+    from maxim.security.users import UnknownUser
+
+    with _change_account(as_user, "enable users") as access:
+        try:
+            enable_user(access.db, username, by=access.actor.username, now=datetime.now(UTC))
+        except UnknownUser as exc:
+            _refused(exc)
+    console.print(f"enabled {username}")
+
+
+@user_app.command("reset-password")
+def user_reset_password(
+    username: Annotated[str, typer.Argument(help="Whose password.")], as_user: AsUser = "admin"
+) -> None:
+    """Give an account a new generated password, printed once; ends its sessions and tokens."""
+    from maxim.security.accounts import reset_password
+    from maxim.security.users import UnknownUser
+
+    with _change_account(as_user, "reset passwords") as access:
+        try:
+            password = reset_password(access.db, username, by=access.actor.username, now=datetime.now(UTC))
+        except UnknownUser as exc:
+            _refused(exc)
+    console.print(f"new password for {username} (shown once): {password}; its sessions and tokens are ended")
 
 
 @token_app.command("create")
 def token_create(
     name: Annotated[str, typer.Option(help="What the token is for.")],
-    days: Annotated[int, typer.Option(min=1, max=365, help="Days until it expires.")] = 30,
+    days: Annotated[
+        int, typer.Option(min=1, max=365, help="Days until it expires; over 30 needs the password, not a token.")
+    ] = 30,
     as_user: AsUser = "admin",
 ) -> None:
     """Issue an API bearer token for the acting user; printed once, stored only as a hash."""
-    from datetime import UTC, datetime
-
+    from maxim.domain.errors import ValidationFailed
     from maxim.security.auth import issue_token
 
     settings = Settings.from_env()
-    with _access(settings, as_user) as access:
-        token = issue_token(access.db, access.actor, name=name, days=days, now=datetime.now(UTC), channel="cli")
+    with _acting(settings, as_user) as acting:
+        access = acting.access
+        try:
+            # A token in hand does not mint a longer one; a password (or the local administrator,
+            # who owns the database) does.
+            token = issue_token(
+                access.db,
+                access.actor,
+                name=name,
+                days=days,
+                now=datetime.now(UTC),
+                channel="cli",
+                password_confirmed=acting.credential != "token",
+            )
+        except ValidationFailed as exc:
+            _refused(exc)
     print(token)
 
 
-@token_app.command("revoke")
-def token_revoke(token: Annotated[str, typer.Argument(help="The token to revoke.")], as_user: AsUser = "admin") -> None:
-    """Revoke an API token at once."""
-    from datetime import UTC, datetime
+@token_app.command("list")
+def token_list(as_user: AsUser = "admin") -> None:
+    """Every API token: id, owner, name, expiry, last use and state; never the secret."""
+    from rich.table import Table
 
+    from maxim.security.accounts import list_tokens
+
+    settings = Settings.from_env()
+    now = datetime.now(UTC)
+    with _access(settings, as_user) as access:
+        _require_role(access, ("administrator",), "list tokens")
+        rows = list_tokens(access.db)
+    table = Table("id", "user", "name", "created (UTC)", "expires (UTC)", "last used (UTC)", "state")
+    for row in rows:
+        state = "revoked" if row.revoked_at else "expired" if row.expires_at <= now else "live"
+        used = str(row.last_used_at)[:16] if row.last_used_at else "never"
+        table.add_row(
+            str(row.id), row.username, row.name, str(row.created_at)[:16], str(row.expires_at)[:16], used, state
+        )
+    Console(width=200).print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token: Annotated[str, typer.Argument(help="The token's id (from `maxim token list`), or the token itself.")],
+    as_user: AsUser = "admin",
+) -> None:
+    """Revoke an API token at once: by id (administrators), or by the token itself (whoever holds it)."""
+    from maxim.security.accounts import revoke_token_id
     from maxim.security.auth import revoke_token
 
     settings = Settings.from_env()
     with _access(settings, as_user) as access:
-        done = revoke_token(access.db, token, now=datetime.now(UTC))
+        if token.isdigit():
+            _require_role(access, ("administrator",), "revoke another user's token by id")
+            done = revoke_token_id(access.db, int(token), by=access.actor.username, now=datetime.now(UTC))
+        else:
+            done = revoke_token(access.db, token, now=datetime.now(UTC), by=access.actor.username, channel="cli")
     console.print("revoked" if done else "[red]no such live token[/red]")
     if not done:
         raise typer.Exit(1)
@@ -515,7 +713,6 @@ def audit_by_user(
 
 
 def _date_option(value: str | None, name: str) -> date:
-    from datetime import UTC, datetime
 
     if value is None:
         return datetime.now(UTC).date()

@@ -89,6 +89,7 @@ def test_audit_review_and_sar_commands(database_url: str, tmp_path: Path) -> Non
         app, ["user", "add", "bo", "--unit", "BOCU-LAMBETH", "--role", "supervisor", "--name", "Bo"], env=env
     )
     assert created.exit_code == 0 and "password (shown once)" in created.output
+    env["MAXIM_PASSWORD"] = created.output.split("password (shown once): ")[1].split()[0]  # `--as bo` needs it
     queue = runner.invoke(app, ["review", "queue", "--as", "bo", "--as-of", "2031-06-01"], env=env)
     assert "LAM/2025/000001" in queue.output and "1 reports due" in queue.output
     decided = runner.invoke(

@@ -16,7 +16,13 @@ app = typer.Typer(
     invoke_without_command=True,
 )
 
-AsUser = Annotated[str, typer.Option("--as", help="Act as this user (audited).")]
+AsUser = Annotated[
+    str,
+    typer.Option(
+        "--as",
+        help="Act as this user (audited); anyone but the local administrator needs MAXIM_TOKEN or MAXIM_PASSWORD.",
+    ),
+]
 
 
 @app.callback()

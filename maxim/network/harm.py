@@ -569,7 +569,6 @@ def _table(
     pair_flags = np.column_stack((pair_found, facts.report_sar[pr], exploited[pr])).reshape(len(pr), 5)
     money = np.asarray(np.bincount(ms, weights=facts.pay_amount[mp], minlength=s_n), dtype=np.float64)  # in order
     money_start = _starts(ms, s_n)
-    k_n = len(facts.categories)
     kinds = np.zeros((s_n, k_n), dtype=bool)
     for k in range(k_n):
         kinds[:, k] = np.bincount(ps, weights=facts.exploitation[pr, k], minlength=s_n) > 0

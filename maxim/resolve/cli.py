@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+AS_USER_HELP = "Act as this user (audited); anyone but the local administrator needs MAXIM_TOKEN or MAXIM_PASSWORD."
 app = typer.Typer(
     help=(
         "Resolve Person mentions (Splink) and Vehicle, Address, Company and Organization mentions "
@@ -22,7 +23,7 @@ app = typer.Typer(
 def resolve(
     engine: Annotated[str, typer.Option("--engine", help="duckdb (default) or spark.")] = "duckdb",
     threshold: Annotated[float, typer.Option("--threshold", help="Match probability to merge at.")] = 0.8,
-    as_user: Annotated[str, typer.Option("--as", help="Act as this user (audited).")] = "admin",
+    as_user: Annotated[str, typer.Option("--as", help=AS_USER_HELP)] = "admin",
 ) -> None:
     """Resolve every Person, Vehicle, Address, Company and Organization mention the user may see.
 
@@ -67,7 +68,7 @@ def resolve(
 def export_resolution(
     format: Annotated[str, typer.Option("--format", help="csv")] = "csv",
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write ('-' for stdout).")] = Path("-"),
-    as_user: Annotated[str, typer.Option("--as", help="Act as this user (audited).")] = "admin",
+    as_user: Annotated[str, typer.Option("--as", help=AS_USER_HELP)] = "admin",
 ) -> None:
     """mention_id, canonical_id, match_probability, origin (model, judgement or unresolved), schema, note.
 

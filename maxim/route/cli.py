@@ -39,7 +39,13 @@ referrals_app = typer.Typer(
 out = Console(width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
-AsUser = Annotated[str, typer.Option("--as", help="Act as this user (audited).")]
+AsUser = Annotated[
+    str,
+    typer.Option(
+        "--as",
+        help="Act as this user (audited); anyone but the local administrator needs MAXIM_TOKEN or MAXIM_PASSWORD.",
+    ),
+]
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
@@ -168,28 +174,13 @@ def route_command(
 
 @contextmanager
 def _workflow(as_user: str) -> Iterator[WorkflowAccess]:
-    from sqlalchemy.exc import DBAPIError
-
-    from maxim.security.users import UnknownUser, actor
+    """Workflow access through the CLI's one access helper, `maxim.cli._access`."""
+    from maxim.cli import _access
     from maxim.settings import Settings
-    from maxim.store.access import DataAccess
-    from maxim.store.engine import connect
     from maxim.store.workflow_access import WorkflowAccess
 
-    settings = Settings.from_env()
-    db = connect(settings.database_url, audit_key_file=settings.audit_key_path())
-    try:
-        try:
-            who = actor(db, as_user)
-        except UnknownUser as exc:
-            err.print(f"[red]{exc}[/red]")
-            raise typer.Exit(2) from exc
-        except DBAPIError as exc:
-            err.print(f"[red]cannot read users from {settings.database_url}: run `maxim init` first[/red]")
-            raise typer.Exit(2) from exc
-        yield WorkflowAccess(DataAccess(db, who, channel="cli"))
-    finally:
-        db.dispose()
+    with _access(Settings.from_env(), as_user) as access:
+        yield WorkflowAccess(access)
 
 
 def _route_and_store(rows: list[dict[str, Any]], fmt: str, as_user: str) -> None:

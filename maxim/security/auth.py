@@ -2,8 +2,9 @@
 
 Passwords are argon2id hashes; session ids and API tokens are random and stored only as
 SHA-256 hashes, so a copy of the database does not let anyone log in. Repeated failed logins
-lock the account for a while. Every login, failure, logout and token issue is written to the
-audit chain.
+lock the account for a while; a disabled or locked account's sessions and tokens are refused
+too (every Actor comes from `users.actor_from_row`). Every login, failure, logout, token issue
+and revocation is written to the audit chain.
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Row, select, update
 
 from maxim.domain.errors import FieldError, ValidationFailed
 from maxim.reference import load_reference
+from maxim.security.users import AccountUnavailable, actor_from_row, aware
 from maxim.store.access import Actor
 from maxim.store.audit import Operation, append
 from maxim.store.engine import Database
@@ -29,6 +32,10 @@ from maxim.store.tables import api_tokens, sessions, users
 LOCKOUT_AFTER = 5
 LOCKOUT_FOR = timedelta(minutes=15)
 SESSION_FOR = timedelta(hours=8)
+#: A token that outlives this needs the password when it is minted: a stolen session or token
+#: alone cannot turn itself into a year's access.
+DAYS_WITHOUT_PASSWORD = 30
+MAX_TOKEN_DAYS = 365
 MIN_PASSWORD = 12
 _USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{1,62}$")
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -54,19 +61,18 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def _actor(row: object) -> Actor:
-    return Actor(
-        username=row.username,  # type: ignore[attr-defined]
-        display_name=row.display_name,  # type: ignore[attr-defined]
-        unit=row.unit,  # type: ignore[attr-defined]
-        roles=frozenset(row.roles),  # type: ignore[attr-defined]
-        external=bool(row.external),  # type: ignore[attr-defined]
-    )
-
-
-def _event(conn: Connection, now: datetime, username: str, operation: Operation, channel: str) -> None:
+def account_event(
+    conn: Connection, now: datetime, username: str, operation: Operation, channel: str, *, about: str | None = None
+) -> None:
+    """Audit what `username` did to the account `about` (their own when None)."""
     append(
-        conn, at=now, username=username, operation=operation, object_type="user", object_ids=[username], channel=channel
+        conn,
+        at=now,
+        username=username,
+        operation=operation,
+        object_type="user",
+        object_ids=[about or username],
+        channel=channel,
     )
 
 
@@ -119,17 +125,22 @@ def create_user(
                 disabled=False,
             )
         )
-        _event(conn, now, by, Operation.USER_CREATED, "admin")
-    return Actor(
-        username=username, display_name=display_name.strip(), unit=unit, roles=frozenset(roles), external=external
-    )
+        account_event(conn, now, by, Operation.USER_CREATED, "admin", about=username)
+        row = conn.execute(select(users).where(users.c.username == username)).one()
+    return actor_from_row(row, now=now)
+
+
+def password_hash(password: str) -> str:
+    """The argon2id hash to store for a new password, or ValidationFailed if it is too short."""
+    if len(password) < MIN_PASSWORD:
+        raise ValidationFailed([FieldError("password", f"must be at least {MIN_PASSWORD} characters")])
+    return _hasher.hash(password)
 
 
 def set_password(db: Database, username: str, password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise ValidationFailed([FieldError("password", f"must be at least {MIN_PASSWORD} characters")])
+    hashed = password_hash(password)
     with db.writer.begin() as conn:
-        conn.execute(update(users).where(users.c.username == username).values(password_hash=_hasher.hash(password)))
+        conn.execute(update(users).where(users.c.username == username).values(password_hash=hashed))
 
 
 def authenticate(db: Database, username: str, password: str, *, now: datetime, channel: str = "web") -> Actor:
@@ -141,30 +152,40 @@ def authenticate(db: Database, username: str, password: str, *, now: datetime, c
             ok = _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
         except (VerificationError, InvalidHashError):
             ok = False
-        locked = row is not None and row.locked_until is not None and _aware(row.locked_until) > now
-        if row is None or not ok or locked or row.disabled:
-            if row is not None and not locked:
-                failures = row.failed_logins + 1
-                values: dict[str, object] = {"failed_logins": failures}
-                if failures >= LOCKOUT_AFTER:
-                    values = {"failed_logins": 0, "locked_until": now + LOCKOUT_FOR}
-                conn.execute(update(users).where(users.c.id == row.id).values(**values))
-            _event(conn, now, username[:100], Operation.LOGIN_FAILED, channel)
+        if row is None or not ok or row.disabled or _locked(row, now):
+            _count_failure(conn, row, username, now=now, channel=channel)
             failed = True
         else:
             conn.execute(update(users).where(users.c.id == row.id).values(failed_logins=0, locked_until=None))
-            _event(conn, now, username, Operation.LOGIN, channel)
+            account_event(conn, now, username, Operation.LOGIN, channel)
             failed = False
     if failed:
         raise LoginFailed()
     assert row is not None
-    return _actor(row)
+    return actor_from_row(row, now=now)
 
 
-def _aware(value: datetime) -> datetime:
-    from datetime import UTC
+def record_failed_login(db: Database, username: str, *, now: datetime, channel: str) -> None:
+    """Count a failed credential for `username` (a wrong bearer token offered for it on the CLI,
+    say) towards its lockout, and audit it, as a wrong password is."""
+    with db.writer.begin() as conn:
+        row = conn.execute(select(users).where(users.c.username == username)).first()
+        _count_failure(conn, row, username, now=now, channel=channel)
 
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+def _locked(row: Row[Any], now: datetime) -> bool:
+    return row.locked_until is not None and aware(row.locked_until) > now
+
+
+def _count_failure(conn: Connection, row: Row[Any] | None, username: str, *, now: datetime, channel: str) -> None:
+    """One more failure for an existing, unlocked account (the fifth locks it); always audited."""
+    if row is not None and not _locked(row, now):
+        failures = row.failed_logins + 1
+        values: dict[str, object] = {"failed_logins": failures}
+        if failures >= LOCKOUT_AFTER:
+            values = {"failed_logins": 0, "locked_until": now + LOCKOUT_FOR}
+        conn.execute(update(users).where(users.c.id == row.id).values(**values))
+    account_event(conn, now, username[:100], Operation.LOGIN_FAILED, channel)
 
 
 def start_session(db: Database, actor: Actor, *, now: datetime) -> Session:
@@ -186,9 +207,12 @@ def session_for(db: Database, token: str, *, now: datetime) -> Session | None:
             .join(sessions, sessions.c.user_id == users.c.id)
             .where(sessions.c.id_hash == digest(token))
         ).first()
-    if row is None or row.revoked_at is not None or _aware(row.expires_at) <= now or row.disabled:
+    if row is None or row.revoked_at is not None or aware(row.expires_at) <= now:
         return None
-    return Session(token, row.csrf_token, _actor(row))
+    try:
+        return Session(token, row.csrf_token, actor_from_row(row, now=now))
+    except AccountUnavailable:  # disabled or locked since the login
+        return None
 
 
 def end_session(db: Database, token: str, *, now: datetime) -> None:
@@ -200,13 +224,27 @@ def end_session(db: Database, token: str, *, now: datetime) -> None:
         ).first()
         conn.execute(update(sessions).where(sessions.c.id_hash == digest(token)).values(revoked_at=now))
         if row is not None:
-            _event(conn, now, row.username, Operation.LOGOUT, "web")
+            account_event(conn, now, row.username, Operation.LOGOUT, "web")
 
 
-def issue_token(db: Database, actor: Actor, *, name: str, days: int, now: datetime, channel: str) -> str:
-    """A bearer token for the API, shown once; only its hash is kept. Expires after `days`."""
-    if not 1 <= days <= 365:
-        raise ValidationFailed([FieldError("days", "must be between 1 and 365")])
+def issue_token(
+    db: Database,
+    actor: Actor,
+    *,
+    name: str,
+    days: int,
+    now: datetime,
+    channel: str,
+    password_confirmed: bool = False,
+) -> str:
+    """A bearer token for the API, shown once; only its hash is kept. Expires after `days`;
+    more than DAYS_WITHOUT_PASSWORD only when the caller has just checked the user's password."""
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise ValidationFailed([FieldError("days", f"must be between 1 and {MAX_TOKEN_DAYS}")])
+    if days > DAYS_WITHOUT_PASSWORD and not password_confirmed:
+        raise ValidationFailed(
+            [FieldError("days", f"a token for more than {DAYS_WITHOUT_PASSWORD} days needs your password")]
+        )
     if not name.strip():
         raise ValidationFailed([FieldError("name", "is required (say what the token is for)")])
     token = "mx_" + secrets.token_urlsafe(32)
@@ -221,7 +259,7 @@ def issue_token(db: Database, actor: Actor, *, name: str, days: int, now: dateti
                 expires_at=now + timedelta(days=days),
             )
         )
-        _event(conn, now, actor.username, Operation.TOKEN_ISSUED, channel)
+        account_event(conn, now, actor.username, Operation.TOKEN_ISSUED, channel)
     return token
 
 
@@ -243,19 +281,28 @@ def token_actor(db: Database, token: str, *, now: datetime) -> Actor | None:
             .join(api_tokens, api_tokens.c.user_id == users.c.id)
             .where(api_tokens.c.token_hash == digest(token))
         ).first()
-    if row is None or row.revoked_at is not None or _aware(row.expires_at) <= now or row.disabled:
+    if row is None or row.revoked_at is not None or aware(row.expires_at) <= now:
         return None
-    if row.last_used_at is None or _aware(row.last_used_at) <= now - LAST_USED_RESOLUTION:
+    try:
+        found = actor_from_row(row, now=now)
+    except AccountUnavailable:  # a disabled or locked account's tokens do not work either
+        return None
+    if row.last_used_at is None or aware(row.last_used_at) <= now - LAST_USED_RESOLUTION:
         with db.writer.begin() as conn:
             conn.execute(update(api_tokens).where(api_tokens.c.id == row.token_id).values(last_used_at=now))
-    return _actor(row)
+    return found
 
 
-def revoke_token(db: Database, token: str, *, now: datetime) -> bool:
+def revoke_token(db: Database, token: str, *, now: datetime, by: str, channel: str) -> bool:
+    """Revoke a live token given its secret (whoever holds it may end it); audited."""
     with db.writer.begin() as conn:
-        result = conn.execute(
-            update(api_tokens)
+        owner = conn.execute(
+            select(users.c.username)
+            .join(api_tokens, api_tokens.c.user_id == users.c.id)
             .where(api_tokens.c.token_hash == digest(token), api_tokens.c.revoked_at.is_(None))
-            .values(revoked_at=now)
-        )
-    return bool(result.rowcount)
+        ).scalar()
+        if owner is None:
+            return False
+        conn.execute(update(api_tokens).where(api_tokens.c.token_hash == digest(token)).values(revoked_at=now))
+        account_event(conn, now, by, Operation.TOKEN_REVOKED, channel, about=owner)
+    return True

@@ -41,32 +41,23 @@ import_app = typer.Typer(
 out = Console(width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
-AsUser = Annotated[str, typer.Option("--as", help="Act as this user (audited).")]
+AsUser = Annotated[
+    str,
+    typer.Option(
+        "--as",
+        help="Act as this user (audited); anyone but the local administrator needs MAXIM_TOKEN or MAXIM_PASSWORD.",
+    ),
+]
 
 
 @contextmanager
 def _access(username: str, channel: str = "cli") -> Iterator[DataAccess]:
-    from sqlalchemy.exc import DBAPIError
-
-    from maxim.security.users import UnknownUser, actor
+    """The CLI's one access helper, `maxim.cli._access`: credentials, every field of the account."""
+    from maxim.cli import _access as cli_access
     from maxim.settings import Settings
-    from maxim.store.access import DataAccess
-    from maxim.store.engine import connect
 
-    settings = Settings.from_env()
-    db = connect(settings.database_url, audit_key_file=settings.audit_key_path())
-    try:
-        try:
-            who = actor(db, username)
-        except UnknownUser as exc:
-            err.print(f"[red]{exc}[/red]")
-            raise typer.Exit(2) from exc
-        except DBAPIError as exc:
-            err.print(f"[red]cannot read users from {settings.database_url}: run `maxim init` first[/red]")
-            raise typer.Exit(2) from exc
-        yield DataAccess(db, who, channel=channel)
-    finally:
-        db.dispose()
+    with cli_access(Settings.from_env(), username, channel) as access:
+        yield access
 
 
 @contextmanager

@@ -167,7 +167,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
 
     @app.exception_handler(TooManyAttempts)
     async def _slow_down(request: Request, exc: TooManyAttempts) -> Response:
-        return error_response(request, 429, "Too many attempts; wait a minute and try again")
+        return error_response(request, 429, "Too many attempts; wait a few minutes and try again")
 
     @app.exception_handler(OperationalError)
     async def _database_down(request: Request, exc: OperationalError) -> Response:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Body, Depends, Form, Request
+from fastapi import APIRouter, Body, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -26,7 +26,7 @@ from maxim.security.auth import (
     start_session,
     token_actor,
 )
-from maxim.security.ratelimit import RateLimiter
+from maxim.security.ratelimit import LoginLimiter, RateLimiter
 from maxim.settings import Settings
 from maxim.store.access import Actor
 from maxim.store.engine import Database
@@ -67,7 +67,7 @@ def _safe_next(target: str | None) -> str:
 
 def make_auth(db: Database, settings: Settings, templates: Jinja2Templates) -> tuple[Callable[..., Any], APIRouter]:
     """The `authenticated` dependency and the router with /login, /logout and /api/tokens."""
-    login_limit = RateLimiter(10, timedelta(minutes=1))
+    login_limit = LoginLimiter()
     token_limit = RateLimiter(10, timedelta(hours=1))
 
     async def authenticated(request: Request) -> Auth:
@@ -116,7 +116,7 @@ def make_auth(db: Database, settings: Settings, templates: Jinja2Templates) -> t
             raise CsrfFailed()
         now = _now()
         client = request.client.host if request.client else "unknown"
-        if not login_limit.allow(client, now):
+        if not login_limit.allow(client, username, now):
             raise TooManyAttempts()
         try:
             actor = authenticate(db, username.strip(), password, now=now)
@@ -149,16 +149,29 @@ def make_auth(db: Database, settings: Settings, templates: Jinja2Templates) -> t
         response.delete_cookie(SESSION_COOKIE)
         return response
 
-    @router.post("/api/tokens", status_code=201, summary="Issue an API bearer token for yourself (shown once)")
+    @router.post(
+        "/api/tokens",
+        status_code=201,
+        summary="Issue yourself an API bearer token (shown once; needs your password)",
+    )
     def create_token(
         auth: Annotated[Auth, Depends(authenticated)],
         name: Annotated[str, Body(embed=True)],
+        password: Annotated[str, Body(embed=True)],
         days: Annotated[int, Body(embed=True)] = 30,
     ) -> dict[str, Any]:
+        """The password, not only the session or token in hand, mints a token: a stolen session
+        or token cannot extend itself. A wrong password counts towards the account's lockout."""
         now = _now()
         if not token_limit.allow(auth.actor.username, now):
             raise TooManyAttempts()
-        token = issue_token(db, auth.actor, name=name, days=days, now=now, channel="api")
+        try:
+            authenticate(db, auth.actor.username, password, now=now, channel="api")
+        except LoginFailed as exc:
+            raise HTTPException(
+                403, {"message": "The token was not issued", "password": "is not right, or the account is locked"}
+            ) from exc
+        token = issue_token(db, auth.actor, name=name, days=days, now=now, channel="api", password_confirmed=True)
         return {"token": token, "expires_in_days": days, "name": name}
 
     return authenticated, router

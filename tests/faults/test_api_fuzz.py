@@ -53,8 +53,14 @@ KNOWN_5XX: dict[str, str] = {
 
 
 @pytest.fixture
-def fuzz_target(tmp_path: Path, sqlite_template: Path) -> Iterator[tuple[FastAPI, str]]:
+def fuzz_target(
+    tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[FastAPI, str]]:
     """The app on a fresh SQLite file holding one report, and an analyst's bearer token."""
+    # POST /api/tokens checks the password, and the fuzzer's made-up ones count towards the
+    # lockout; a locked account's token (rightly) stops working, and every later request would
+    # be a 401. The lockout has its own tests; here the token must keep working.
+    monkeypatch.setattr("maxim.security.auth.LOCKOUT_AFTER", 1_000_000)
     path = tmp_path / "maxim.db"
     shutil.copy(sqlite_template, path)
     app = create_app(Settings(database_url=f"sqlite:///{path}", data_dir=tmp_path))

@@ -11,6 +11,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from openpyxl import Workbook  # type: ignore[import-untyped]
 from sqlalchemy import select
 from typer.testing import CliRunner, Result
@@ -186,7 +187,7 @@ def test_a_known_person_under_another_spelling_is_a_candidate_and_a_stranger_is_
 
 
 def test_only_people_the_user_may_see_are_candidates(
-    database_url: str, tmp_path: Path, access: DataAccess, make_user: UserFactory
+    database_url: str, tmp_path: Path, access: DataAccess, make_user: UserFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Known only from handling-code C material shared with the clearinghouse, not with SCD6-HTT.
     raw = c_coded(reference="K/C1", entities=[person("p1", "ZHANG Wei", birthDate=["1984-03-02"])])
@@ -194,6 +195,7 @@ def test_only_people_the_user_may_see_are_candidates(
     access.submit([build_record(parse_report(raw, load_reference()), received_by="test", now=now)])
     resolve(access)
     make_user("ola", "SCD6-HTT", "analyst")
+    monkeypatch.setenv("MAXIM_PASSWORD", UserFactory.PASSWORD)  # acting `--as ola` needs ola's credentials
     row = "NCA-P-1,2025-05-01,Wei CHANG,1984-03-02,cn,,\n"
     hidden = ingest(
         database_url, tmp_path, sheet(tmp_path, row, "a.csv"), "--mapping", MAPPING, "--as", "ola", "--workers", "1"

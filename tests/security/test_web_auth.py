@@ -121,7 +121,9 @@ def test_tokens_expire_and_can_be_revoked(app_client: TestClient, db: Database, 
 def test_a_logged_in_user_can_issue_a_token_for_the_api(app_client: TestClient) -> None:
     login(app_client)
     response = app_client.post(
-        "/api/tokens", json={"name": "scripts", "days": 7}, headers={"X-CSRF-Token": session_csrf(app_client)}
+        "/api/tokens",
+        json={"name": "scripts", "days": 7, "password": PASSWORD},
+        headers={"X-CSRF-Token": session_csrf(app_client)},
     )
     assert response.status_code == 201
     token = response.json()["token"]

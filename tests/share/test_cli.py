@@ -33,6 +33,7 @@ def test_package_consult_withdraw_ack_export_and_import_from_the_command_line(
 ) -> None:
     monkeypatch.setenv("MAXIM_DATABASE_URL", database_url)
     monkeypatch.setenv("MAXIM_SIGNING_KEY", str(tmp_path / "keys" / "signing.key"))
+    monkeypatch.setenv("MAXIM_PASSWORD", UserFactory.PASSWORD)  # acting `--as liz` needs liz's credentials
     make_user("liz", "SCD6-MAXIM", "partner_liaison")
     rid = submit(access, report())
     s2 = submit(access, c_coded(reference="LAM/S2", sanitisation_code="S2"))
