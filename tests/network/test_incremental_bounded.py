@@ -1,23 +1,30 @@
 """The incremental network update of a report at the size limits, on SQLite and PostgreSQL: the
-report is stored, the update (intake's hook) completes and stores what a full rebuild gives; and
-the sentence matching it relies on (`maxim.network.sentences`, one pass over the text instead
+report is stored, the update (intake's hook) completes and stores what a full rebuild gives; the
+update reads and computes before it takes the scope's lock, so another writer is not held
+meanwhile, and it computes again when that writer stored first; and the sentence matching it
+relies on (`maxim.network.sentences`, one pass over the text instead
 of asking every sentence about every name, which made a large report take minutes under the
 update's lock) answers exactly what asking every sentence answers."""
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from maxim.domain.ids import mention_id
 from maxim.network.deconflict import check_deconfliction
 from maxim.network.sentences import named_by_sentence, split_sentences
 from maxim.reference.limits import load_limits
+from maxim.store import network_access
 from maxim.store.access import DataAccess
 from maxim.store.engine import Database
-from maxim.store.network_access import NetworkAccess
+from maxim.store.network_access import NetworkAccess, update_networks
 from tests.factories import person, report
 from tests.network.helpers import AS_OF, records
 from tests.network.test_incremental import _content, _expected, _stored
@@ -87,3 +94,58 @@ def test_a_report_at_the_limit_is_stored_and_its_network_update_completes(db: Da
             "reason": f'"{_name(3)} controls the flat and carries a knife."',
         }
     ]
+
+
+def _bump_elsewhere(database_url: str, scope: str) -> bool:
+    """From a connection of its own, as another request would: take the scope's row and bump its
+    generation, waiting a fraction of a second at most. Whether the lock was free."""
+    bump = "UPDATE network_scopes SET generation = generation + 1 WHERE scope = "
+    if database_url.startswith("sqlite"):
+        conn = sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=0.3, isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(bump + "?", (scope,))
+            conn.execute("COMMIT")
+            return True
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            conn.close()
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as pg:
+            pg.execute(text("SET LOCAL lock_timeout = '300ms'"))
+            pg.execute(text(bump + ":scope"), {"scope": scope})
+        return True
+    except OperationalError:
+        return False
+    finally:
+        engine.dispose()
+
+
+def test_the_update_computes_before_it_takes_the_lock_and_again_when_raced(
+    db: Database, access: DataAccess, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = [
+        report(reference=f"LAM/2026/{i:06d}", entities=[person("p1", f"Testperson Base{i}", phone=["07700 900001"])])
+        for i in range(3)
+    ]
+    access.submit(records(base))
+    store = NetworkAccess(access)
+    store.refresh(as_of=AS_OF)
+    previous = store.previous()
+    free: list[bool] = []
+    walk = network_access.gather
+
+    def raced(*args: Any, **kwargs: Any) -> Any:
+        if not free:  # another request writes while the first computation reads the neighbourhood
+            free.append(_bump_elsewhere(database_url, store.scope))
+        return walk(*args, **kwargs)
+
+    monkeypatch.setattr(network_access, "gather", raced)
+    newcomer = report(reference="LAM/2026/NEW", entities=[person("p1", "Testperson New", phone=["07700 900001"])])
+    [stored] = access.submit(records([newcomer]))
+    changed = update_networks(access, [stored.report_id])[store.scope]
+    assert free == [True]  # the other writer was not held by the computation
+    assert changed  # computed again after the race, and written
+    assert _content(_stored(db, store.scope)) == _expected(store.analyse(AS_OF, previous=previous))
