@@ -14,7 +14,7 @@ Stored networks are kept up to date, and read, without rebuilding the whole grap
   the intake form, batch ingest once per committed chunk, partner imports once per import) reads
   only the reports around the nodes the new reports touch (`maxim.network.incremental`) and
   recomputes those components: the same result as a full refresh, at the cost of the
-  neighbourhood;
+  neighbourhood, read and recomputed before the scope's lock is taken (held only to write);
 - a judgement that re-forms clusters changes the canonical ids of its mentions, hence the nodes
   of the reports stating them: `update_networks_for_mentions` runs the same update for those
   reports. A resolution run may change canonical ids anywhere, so `mark_networks_stale` leaves
