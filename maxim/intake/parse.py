@@ -20,6 +20,7 @@ from followthemoney.types import registry
 from maxim.domain.errors import FieldError, ValidationFailed
 from maxim.domain.grading import Grading, one_of, parse_grading
 from maxim.reference import Reference
+from maxim.reference.limits import load_limits
 
 FIELDS = (
     "kind",
@@ -315,6 +316,35 @@ def _unstorable_reason(char: str, at: int) -> str:
     return f"holds {name} ({code}) at character {at + 1}; only tab, newline and carriage return are allowed"
 
 
+def _entities(entities_raw: list[Any], ref: Reference, errors: list[FieldError]) -> list[EntityInput]:
+    """The report's entities, within the size limits (`maxim/reference/limits.yaml`): a report
+    naming thousands is refused before any of them is read, as is one giving more values than
+    the statements a report may hold, so no later stage works on its size."""
+    limits = load_limits()
+    if len(entities_raw) > limits.report_entities:
+        errors.append(
+            FieldError(
+                "entities",
+                f"names {len(entities_raw):,} entities; a report may name at most {limits.report_entities:,}: "
+                "split it into several reports",
+            )
+        )
+        return []
+    entities = [e for i, r in enumerate(entities_raw) if (e := _entity(r, i, ref, errors)) is not None]
+    given = sum(len(values) for e in entities for values in e.properties.values())
+    if given > limits.report_statements:
+        errors.append(
+            FieldError(
+                "entities",
+                f"give {given:,} property values (one statement each); a report may give at most "
+                f"{limits.report_statements:,}: split it into several reports",
+            )
+        )
+    elif len(entities) == len(entities_raw):
+        _check_references(entities, errors)
+    return entities
+
+
 def parse_report(raw: Any, ref: Reference) -> ReportInput:
     """Validate one report; raise `ValidationFailed` with every reason it is refused."""
     if not isinstance(raw, Mapping):
@@ -382,9 +412,7 @@ def parse_report(raw: Any, ref: Reference) -> ReportInput:
     if not isinstance(entities_raw, list):
         errors.append(FieldError("entities", "must be a list of entities"))
         entities_raw = []
-    entities = [e for i, r in enumerate(entities_raw) if (e := _entity(r, i, ref, errors)) is not None]
-    if len(entities) == len(entities_raw):
-        _check_references(entities, errors)
+    entities = _entities(entities_raw, ref, errors)
     if errors:
         raise ValidationFailed(errors)
     assert grading is not None and received_at is not None

@@ -565,7 +565,8 @@ def _table(
     if s_n == 0:
         counts = counts.reshape(0, len(FINDINGS))
     sars = _count(ps, s_n, facts.report_sar[pr])
-    exploited: BoolArray = np.asarray(facts.exploitation.any(axis=1), dtype=bool)  # R x K, K may be 0
+    k_n = len(facts.categories)  # explicit: with no report visible, -1 cannot be inferred from 0 elements
+    exploited: BoolArray = np.asarray(facts.exploitation.reshape(facts.n_reports, k_n).any(axis=1), dtype=bool)
     pair_flags = np.column_stack((pair_found, facts.report_sar[pr], exploited[pr])).reshape(len(pr), 5)
     money = np.asarray(np.bincount(ms, weights=facts.pay_amount[mp], minlength=s_n), dtype=np.float64)  # in order
     money_start = _starts(ms, s_n)

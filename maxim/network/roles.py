@@ -13,14 +13,12 @@ carries the report and the reason, so an analyst can check it.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Mapping
 
 from maxim.network.fold import PERSON, Folded
 from maxim.network.model import ReportInfo
-
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+from maxim.network.sentences import SENTENCE, named_by_sentence
 
 
 def infer_roles(
@@ -60,9 +58,10 @@ def infer_roles(
         names = [
             (m.node, [n.casefold() for n in m.names if len(n) > 2]) for m in mentions if "victim" not in m.categories
         ]
-        for sentence in _SENTENCE.split(report.text):
-            low = sentence.casefold()
-            named = [node for node, ns in names if any(n in low for n in ns)]
+        given = SENTENCE.split(report.text)
+        lows = [sentence.casefold() for sentence in given]
+        for sentence, low, named_at in zip(given, lows, named_by_sentence(lows, [ns for _n, ns in names]), strict=True):
+            named = [names[i][0] for i in named_at]
             if len(named) != 1:  # attribute only when the sentence names exactly one person
                 continue
             for role, words in keywords.items():

@@ -12,7 +12,6 @@ Protected characteristics never reach here: the fold drops them.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,9 +19,9 @@ from datetime import date
 
 from maxim.network.fold import Folded, Mention
 from maxim.network.model import ReportInfo
+from maxim.network.sentences import named_by_sentence, split_sentences
 from maxim.prioritise.config import HarmConfig
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 LEAD_KINDS = frozenset({"phone", "email", "vehicle", "address", "account", "passport"})
 FINDINGS = ("violence", "weapons", "document_fraud", "child")
 
@@ -86,9 +85,9 @@ class EvidenceIndex:
         out = ReportFindings()
         mentions = self.report_mentions.get(report.id, [])
         names = [(m.node, [n.casefold() for n in m.names if len(n) > 2]) for m in mentions]
-        for sentence in _SENTENCE.split(report.text):
-            low = sentence.casefold()
-            named = {node for node, ns in names if any(n in low for n in ns)}
+        sentences = split_sentences(report.text)
+        for low, named_at in zip(sentences, named_by_sentence(sentences, [ns for _node, ns in names]), strict=True):
+            named = {names[i][0] for i in named_at}
             for finding in FINDINGS:
                 if _has(low, self.config.keywords.get(finding, ())):
                     if not named:

@@ -14,7 +14,7 @@ Stored networks are kept up to date, and read, without rebuilding the whole grap
   the intake form, batch ingest once per committed chunk, partner imports once per import) reads
   only the reports around the nodes the new reports touch (`maxim.network.incremental`) and
   recomputes those components: the same result as a full refresh, at the cost of the
-  neighbourhood;
+  neighbourhood, read and recomputed before the scope's lock is taken (held only to write);
 - a judgement that re-forms clusters changes the canonical ids of its mentions, hence the nodes
   of the reports stating them: `update_networks_for_mentions` runs the same update for those
   reports. A resolution run may change canonical ids anywhere, so `mark_networks_stale` leaves
@@ -64,6 +64,7 @@ LOG = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 CHUNK = 500  # ids per IN (...) list
 REFRESH_TRIES = 3  # a refresh raced by updates this often recomputes holding the scope's lock
+UPDATE_TRIES = 3  # an update raced by other updates or refreshes this often computes holding it
 
 
 def scope_of(access: DataAccess) -> str:
@@ -299,6 +300,25 @@ class _Content:
     scores: dict[tuple[str, str], Any]  # (subject type, subject) -> breakdown
 
 
+@dataclass
+class _Rows:
+    """What storing recomputed networks changes: the networks removed or rewritten, their new rows."""
+
+    gone: list[str]
+    networks: list[dict[str, Any]]
+    members: list[dict[str, Any]]
+    scores: list[dict[str, Any]]
+
+
+@dataclass
+class _Update:
+    """An update computed from one generation of the scope, to write under its lock."""
+
+    rows: _Rows
+    dropped: set[str]  # reports whose index rows go: the new ones and the versions they replace
+    added: set[tuple[str, str]]  # (node, report) index rows of the new reports
+
+
 class NetworkAccess:
     def __init__(self, access: DataAccess, config: HarmConfig | None = None) -> None:
         self.access = access
@@ -416,6 +436,7 @@ class NetworkAccess:
 
     def _store(self, conn: Connection, analysis: Analysis, facts: list[Fact], day: date) -> None:
         now = self.access.clock()
+        self._bump(conn)  # an update computed from what this replaces must compute again
         stored = {r[0] for r in conn.execute(select(networks.c.id).where(networks.c.scope == self.scope))}
         self._write(conn, analysis.ranked, analysis.graph, stored, now)
         conn.execute(delete(network_node_reports).where(network_node_reports.c.scope == self.scope))
@@ -431,74 +452,106 @@ class NetworkAccess:
     def update_for_reports(self, report_ids: Collection[str]) -> list[str] | None:
         """Bring this scope's stored networks up to date with these new reports (or new versions),
         recomputing only the components around what they touch. The ids of the networks written
-        or removed; None when the scope has no stored networks to update (a refresh makes them)."""
+        or removed; None when the scope has no stored networks to update (a refresh makes them).
+
+        The heavy part (reading the neighbourhood, recomputing it, comparing with what is stored)
+        runs on a reader, before the scope's lock is taken: under the lock only the writes, when
+        no other update or refresh has stored since (the scope's generation says so), else it
+        computes again. Raced every time, it computes holding the lock, as a refresh does."""
         wanted = set(report_ids)
+        for _attempt in range(1, UPDATE_TRIES):
+            with self.db.reader.connect() as conn:
+                seen = self._scope_row(conn)
+                plan = None if seen is None or seen.as_of is None else self._plan(conn, wanted, seen.as_of)
+            with self.db.writer.begin() as conn:
+                state = self._scope_row(conn, lock=True)
+                if state is None:
+                    return None
+                if state.as_of is None:  # a first refresh is under way; it will notice and read again
+                    self._bump(conn)
+                    return None
+                if plan is not None and seen is not None and int(state.generation) == int(seen.generation):
+                    return self._apply(conn, plan, wanted)
         with self.db.writer.begin() as conn:
             state = self._scope_row(conn, lock=True)
             if state is None:
                 return None
-            conn.execute(
-                update(network_scopes)
-                .where(network_scopes.c.scope == self.scope)
-                .values(generation=network_scopes.c.generation + 1)
-            )
-            if state.as_of is None:  # a first refresh is under way; it will notice and read again
+            if state.as_of is None:
+                self._bump(conn)
                 return None
-            # the versions these replace (no longer current), and what the index says they touched
-            keys = {
-                (r.originator, r.reference)
-                for r in conn.execute(select(reports.c.originator, reports.c.reference).where(reports.c.id.in_(wanted)))
-            }
-            dropped = set(wanted)
-            ordered = sorted(keys)
-            for at in range(0, len(ordered), CHUNK):
-                pairs = ordered[at : at + CHUNK]
-                dropped.update(
-                    conn.execute(
-                        select(reports.c.id).where(
-                            tuple_(reports.c.originator, reports.c.reference).in_(pairs), ~reports.c.is_current
-                        )
-                    ).scalars()
-                )
-            idx = network_node_reports.c
-            seeds = _node_index(conn, self.scope, idx.report_id, dropped, idx.node_id)
-            canonical = _Canonical(conn)
-            new_facts = read_facts(self.access, self.config.protected, report_ids=wanted, conn=conn)
-            canonical.fetch(new_facts)
-            added = report_nodes(new_facts, fold(new_facts, canonical=canonical, protected=self.config.protected))
-            seeds |= {node for node, _rid in added}
-            changed: list[str] = []
-            if seeds:
-                source = _StoreSource(self, conn, canonical, added, dropped)
-                region = gather(seeds, source, self.config, canonical=canonical)
-                affected = self._networks_holding(conn, region.closure)
-                every = {r[0] for r in conn.execute(select(networks.c.id).where(networks.c.scope == self.scope))}
-                analysis = analyse(
-                    region.facts,
-                    region.reports,
-                    region.subjects,
-                    canonical=canonical,
-                    previous=self._persons(conn, affected),
-                    as_of=state.as_of,
-                    config=self.config,
-                    around=region.around,
-                    taken=every - affected,
-                )
-                changed = self._write(conn, analysis.ranked, analysis.graph, affected, self.access.clock())
-            for chunk in _chunks(dropped):
+            return self._apply(conn, self._plan(conn, wanted, state.as_of), wanted)
+
+    def _bump(self, conn: Connection) -> None:
+        """A new generation: whoever computed from the last one must compute again."""
+        conn.execute(
+            update(network_scopes)
+            .where(network_scopes.c.scope == self.scope)
+            .values(generation=network_scopes.c.generation + 1)
+        )
+
+    def _plan(self, conn: Connection, wanted: set[str], as_of: date) -> _Update:
+        """What updating for these reports writes, read and computed on `conn` (nothing written)."""
+        # the versions these replace (no longer current), and what the index says they touched
+        keys = {
+            (r.originator, r.reference)
+            for r in conn.execute(select(reports.c.originator, reports.c.reference).where(reports.c.id.in_(wanted)))
+        }
+        dropped = set(wanted)
+        ordered = sorted(keys)
+        for at in range(0, len(ordered), CHUNK):
+            pairs = ordered[at : at + CHUNK]
+            dropped.update(
                 conn.execute(
-                    delete(network_node_reports).where(
-                        network_node_reports.c.scope == self.scope, network_node_reports.c.report_id.in_(chunk)
+                    select(reports.c.id).where(
+                        tuple_(reports.c.originator, reports.c.reference).in_(pairs), ~reports.c.is_current
                     )
-                )
-            self._index(conn, added)
-            self.access.log(
-                conn,
-                Operation.COMBINATION,
-                "network" if changed else "report",
-                changed or sorted(wanted),
-                justification="network update for new reports",
+                ).scalars()
             )
+        idx = network_node_reports.c
+        seeds = _node_index(conn, self.scope, idx.report_id, dropped, idx.node_id)
+        canonical = _Canonical(conn)
+        new_facts = read_facts(self.access, self.config.protected, report_ids=wanted, conn=conn)
+        canonical.fetch(new_facts)
+        added = report_nodes(new_facts, fold(new_facts, canonical=canonical, protected=self.config.protected))
+        seeds |= {node for node, _rid in added}
+        rows = _Rows([], [], [], [])
+        if seeds:
+            source = _StoreSource(self, conn, canonical, added, dropped)
+            region = gather(seeds, source, self.config, canonical=canonical)
+            affected = self._networks_holding(conn, region.closure)
+            every = {r[0] for r in conn.execute(select(networks.c.id).where(networks.c.scope == self.scope))}
+            analysis = analyse(
+                region.facts,
+                region.reports,
+                region.subjects,
+                canonical=canonical,
+                previous=self._persons(conn, affected),
+                as_of=as_of,
+                config=self.config,
+                around=region.around,
+                taken=every - affected,
+            )
+            rows = self._diff(conn, analysis.ranked, analysis.graph, affected, self.access.clock())
+        return _Update(rows, dropped, added)
+
+    def _apply(self, conn: Connection, plan: _Update, wanted: set[str]) -> list[str]:
+        """Write a computed update, holding the scope's lock; the ids of the networks written or removed."""
+        self._bump(conn)
+        changed = self._put(conn, plan.rows)
+        for chunk in _chunks(plan.dropped):
+            conn.execute(
+                delete(network_node_reports).where(
+                    network_node_reports.c.scope == self.scope, network_node_reports.c.report_id.in_(chunk)
+                )
+            )
+        self._index(conn, plan.added)
+        self.access.log(
+            conn,
+            Operation.COMBINATION,
+            "network" if changed else "report",
+            changed or sorted(wanted),
+            justification="network update for new reports",
+        )
         return changed
 
     def _networks_holding(self, conn: Connection, nodes: Collection[str]) -> set[str]:
@@ -572,29 +625,23 @@ class NetworkAccess:
         """Store recomputed networks in place of the stored networks `replace`: a network whose
         content is unchanged keeps its rows (version, computed_at) untouched. The ids written or
         removed."""
+        return self._put(conn, self._diff(conn, ranked, graph, replace, now))
+
+    def _diff(
+        self, conn: Connection, ranked: Sequence[Ranked], graph: EvidenceGraph, replace: Collection[str], now: datetime
+    ) -> _Rows:
+        """The rows `_write` changes, from what is stored now (read only)."""
         new = {item.network.id: self._content(item, graph) for item in ranked}
         rows, stored = self._stored(conn, set(replace) | new.keys())
         same = {nid for nid, content in new.items() if stored.get(nid) == content}
         gone = (set(replace) | new.keys()) - same
-        for chunk in _chunks(gone):
-            conn.execute(
-                delete(network_scores).where(
-                    network_scores.c.scope == self.scope, network_scores.c.network_id.in_(chunk)
-                )
-            )
-            conn.execute(
-                delete(network_members).where(
-                    network_members.c.scope == self.scope, network_members.c.network_id.in_(chunk)
-                )
-            )
-            conn.execute(delete(networks).where(networks.c.scope == self.scope, networks.c.id.in_(chunk)))
-        net_rows, member_rows, score_rows = [], [], []
+        out = _Rows(sorted(gone), [], [], [])
         for nid, content in new.items():
             if nid in same:
                 continue
             old = rows.get(nid)
             anchor, persons, nodes, priority, split = content.row
-            net_rows.append(
+            out.networks.append(
                 {
                     "scope": self.scope,
                     "id": nid,
@@ -608,11 +655,11 @@ class NetworkAccess:
                     "version": old.version + 1 if old is not None else 1,
                 }
             )
-            member_rows += [
+            out.members += [
                 {"scope": self.scope, "network_id": nid, "node_id": n, "kind": k, "caption": c}
                 for n, k, c in sorted(content.members)
             ]
-            score_rows += [
+            out.scores += [
                 {
                     "scope": self.scope,
                     "subject_type": kind,
@@ -625,10 +672,26 @@ class NetworkAccess:
                 }
                 for (kind, subject), breakdown in content.scores.items()
             ]
-        for table, batch in ((networks, net_rows), (network_members, member_rows), (network_scores, score_rows)):
+        return out
+
+    def _put(self, conn: Connection, rows: _Rows) -> list[str]:
+        """Remove the networks `rows` replaces and insert their new rows; the ids written or removed."""
+        for chunk in _chunks(rows.gone):
+            conn.execute(
+                delete(network_scores).where(
+                    network_scores.c.scope == self.scope, network_scores.c.network_id.in_(chunk)
+                )
+            )
+            conn.execute(
+                delete(network_members).where(
+                    network_members.c.scope == self.scope, network_members.c.network_id.in_(chunk)
+                )
+            )
+            conn.execute(delete(networks).where(networks.c.scope == self.scope, networks.c.id.in_(chunk)))
+        for table, batch in ((networks, rows.networks), (network_members, rows.members), (network_scores, rows.scores)):
             for start in range(0, len(batch), 2000):
                 conn.execute(table.insert(), batch[start : start + 2000])
-        return sorted(gone)
+        return rows.gone
 
     # -- reads --------------------------------------------------------------------------
 

@@ -32,6 +32,8 @@ from sqlalchemy import (
     tuple_,
 )
 
+from maxim.domain.errors import FieldError, ValidationFailed
+from maxim.reference.limits import load_limits
 from maxim.store.access import DataAccess
 from maxim.store.audit import Operation
 from maxim.store.tables import entities, reports, statements
@@ -51,11 +53,12 @@ _GRADING = re.compile(r"^\s*([123])?\s*([A-Ea-e])?\s*([PCpc])?\s*$")
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
-class BadSearch(ValueError):
-    """A filter that cannot be understood; the message names the field and the fix."""
+class BadSearch(ValidationFailed):
+    """A filter that cannot be understood; the message names the field and the fix. A
+    `ValidationFailed`, so whoever answers those (the web app: 422) answers this with the field."""
 
     def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
+        super().__init__([FieldError(field, reason)])
         self.field = field
         self.reason = reason
 
@@ -98,9 +101,38 @@ def tokens(query: str) -> list[str]:
     return [t.lower() for t in _TOKEN.findall(query)]
 
 
+def search_words(query: str) -> list[str]:
+    """The words of a search (`q`), refused when longer than `maxim/reference/limits.yaml` allows:
+    every word is one more lookup in the index (5,000 of them once took 37 s)."""
+    limits = load_limits()
+    if len(query) > limits.search_characters:
+        raise BadSearch(
+            "q", f"is {len(query):,} characters long; a search may be at most {limits.search_characters} characters"
+        )
+    words = tokens(query)
+    if len(words) > limits.search_words:
+        raise BadSearch(
+            "q",
+            f"has {len(words):,} words; a search may have at most {limits.search_words} "
+            "(every word must match, so fewer words find more)",
+        )
+    return list(dict.fromkeys(words))  # a word twice asks nothing more
+
+
+def _prefix(word: str) -> bool:
+    """Whether a word also matches as a prefix: not below `limits.yaml`'s `prefix_characters`,
+    where a prefix (`a*`) would match most of the index; shorter words match whole words."""
+    return len(word) >= load_limits().prefix_characters
+
+
 def _fts5(words: Iterable[str], prefix: bool = True) -> str:
     """An FTS5 query that ANDs the words as quoted terms: no user input is read as FTS syntax."""
-    return " ".join(f'"{w}"' + ("*" if prefix else "") for w in words)
+    return " ".join(f'"{w}"' + ("*" if prefix and _prefix(w) else "") for w in words)
+
+
+def _tsquery(words: Iterable[str]) -> str:
+    """The PostgreSQL `to_tsquery` of the words, ANDed, prefixes as `_fts5` (tokens are `\\w+`)."""
+    return " & ".join(w + (":*" if _prefix(w) else "") for w in words)
 
 
 def _is_sqlite(data: DataAccess) -> bool:
@@ -135,7 +167,7 @@ def search_reports(
     data: DataAccess, query: str, filters: Filters, *, limit: int = 20, offset: int = 0
 ) -> tuple[int, list[dict[str, Any]]]:
     """Current reports the actor may see that match every word (and the filters), newest first."""
-    words = tokens(query)
+    words = search_words(query)
     conditions: list[Any] = [reports.c.is_current, data.policy.report_filter(data.actor), *filters.where()]
     if words:
         conditions.append(_report_match(data, words))
@@ -193,14 +225,12 @@ def search_names(
     Each result: the entity, its names as given, the schema, how many visible reports name it,
     and `match` (`exact`, or `similar` with its Jaro-Winkler `score`).
     """
-    words = tokens(query)
+    words = search_words(query)
     if not words:
         return []
     columns = (statements.c.entity_id, statements.c.schema, statements.c.value, statements.c.report_id)
     scope = [statements.c.prop.in_(NAME_PROPS), *filters.where()]
-    exact_q = data.visible_statements(*columns).where(
-        *scope, _name_match(data, _fts5(words), " & ".join(f"{w}:*" for w in words))
-    )
+    exact_q = data.visible_statements(*columns).where(*scope, _name_match(data, _fts5(words), _tsquery(words)))
     found: dict[str, dict[str, Any]] = {}
     results: list[dict[str, Any]] = []
     with data.db.reader.connect() as conn:

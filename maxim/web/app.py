@@ -18,13 +18,16 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import OperationalError
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from maxim.domain.errors import FieldError, ValidationFailed
 from maxim.intake.parse import parse_report, unstorable_text
 from maxim.intake.statements import build_record
 from maxim.network.deconflict import check_deconfliction
 from maxim.reference import Reference, load_reference
+from maxim.reference.limits import load_limits
 from maxim.resolve.realtime import candidates_for
 from maxim.settings import Settings
 from maxim.store.access import DataAccess, Forbidden, Outcome
@@ -77,6 +80,36 @@ def _wants_json(request: Request) -> bool:
     )
 
 
+class BodyLimit:
+    """Refuses a request body larger than `limits.yaml`'s `body_bytes` before it is parsed: at once
+    when its declared length is over, else once the bytes received pass it. Raised where the route
+    reads the body, so the app's 413 handler answers in the one error shape. (FastAPI's own
+    `max_body_size` answers a declared length with plain text, naming no field.)"""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        received = int(declared) if declared.isdigit() else 0
+
+        async def limited() -> Message:
+            nonlocal received
+            if received > self.limit:
+                raise StarletteHTTPException(413)
+            message = await receive()
+            if message["type"] == "http.request" and not declared.isdigit():
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise StarletteHTTPException(413)
+            return message
+
+        await self.app(scope, limited, send)
+
+
 def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     db: Database = connect(settings.database_url, audit_key_file=settings.audit_key_path())
     if migrate:
@@ -95,6 +128,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
         dependencies=[Depends(plain_parameters)],
     )
     app.state.db = db
+    app.add_middleware(BodyLimit, limit=load_limits().body_bytes)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     authenticated, auth_router = make_auth(db, settings, templates)
     app.include_router(auth_router)
@@ -148,6 +182,12 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     async def _bad_request(request: Request, exc: RequestValidationError) -> Response:
         errors = [FieldError(".".join(str(p) for p in e["loc"][1:]) or "body", e["msg"]) for e in exc.errors()]
         return error_response(request, 422, "The request was refused", errors)
+
+    @app.exception_handler(413)
+    async def _too_large(request: Request, exc: Exception) -> Response:
+        limit = load_limits().body_bytes
+        reason = f"is larger than {limit:,} bytes ({limit / 2**20:g} MiB), the most one request may send"
+        return error_response(request, 413, "The request is too large", [FieldError("body", reason)])
 
     @app.exception_handler(NotAuthenticated)
     async def _login(request: Request, exc: NotAuthenticated) -> Response:
