@@ -35,29 +35,47 @@ def _grantee_codes(actor: Actor) -> list[str]:
     return [actor.unit, *sorted(actor.roles)]
 
 
+def _any(rows: Alias, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Whether some row of `rows` meets the conditions; everything else they name is the enclosing query's.
+
+    Correlating to every enclosing query, not only the next one out, keeps a condition naming an
+    outer statement from being read as a second, uncorrelated copy of `statements`.
+    """
+    return select(rows).where(*conditions).correlate_except(rows).exists()
+
+
 def _victim_of(report_id: ColumnElement[str], entity_id: ColumnElement[str]) -> ColumnElement[bool]:
     """Whether `entity_id` is linked to report `report_id` as a victim."""
     victim = report_subjects.alias()
-    return exists().where(
-        victim.c.report_id == report_id, victim.c.category == "victim", victim.c.entity_id == entity_id
-    )
+    return _any(victim, victim.c.report_id == report_id, victim.c.category == "victim", victim.c.entity_id == entity_id)
 
 
 def _named_subject(report_id: ColumnElement[str], entity_id: ColumnElement[str]) -> ColumnElement[bool]:
     """Whether `entity_id` is a data subject of the report in any category (a person in their own right)."""
     named = report_subjects.alias()
-    return exists().where(named.c.report_id == report_id, named.c.entity_id == entity_id)
+    return _any(named, named.c.report_id == report_id, named.c.entity_id == entity_id)
+
+
+def _points(link: Alias, report_id: ColumnElement[str], target: ColumnElement[str]) -> ColumnElement[bool]:
+    """`link` is a statement of the report whose value is the entity `target`.
+
+    Entity references never carry an identifier kind (`maxim.intake.statements`); saying so lets
+    the (identifier_kind, value) index find the few statements naming an entity.
+    """
+    return and_(link.c.identifier_kind.is_(None), link.c.value == target, link.c.report_id == report_id)
 
 
 def _victim_link(report_id: ColumnElement[str], entity_id: ColumnElement[str]) -> ColumnElement[bool]:
     """Whether `entity_id` is, in the report, a link (not a data subject) with a statement naming a victim."""
+    victim = report_subjects.alias()
     link = statements.alias()
     return and_(
         ~_named_subject(report_id, entity_id),
-        exists().where(
-            link.c.report_id == report_id,
-            link.c.entity_id == entity_id,
-            _victim_of(link.c.report_id, link.c.value),
+        _any(
+            victim,
+            victim.c.report_id == report_id,
+            victim.c.category == "victim",
+            _any(link, link.c.entity_id == entity_id, _points(link, victim.c.report_id, victim.c.entity_id)),
         ),
     )
 
@@ -73,14 +91,8 @@ def _reached_only_through_victim(report_id: ColumnElement[str], entity_id: Colum
     other = statements.alias()
     return and_(
         ~_named_subject(report_id, entity_id),
-        exists().where(
-            via.c.report_id == report_id, via.c.value == entity_id, _victim_side(via.c.report_id, via.c.entity_id)
-        ),
-        ~exists().where(
-            other.c.report_id == report_id,
-            other.c.value == entity_id,
-            ~_victim_side(other.c.report_id, other.c.entity_id),
-        ),
+        _any(via, _points(via, report_id, entity_id), _victim_side(via.c.report_id, via.c.entity_id)),
+        ~_any(other, _points(other, report_id, entity_id), ~_victim_side(other.c.report_id, other.c.entity_id)),
     )
 
 
@@ -90,7 +102,8 @@ def victim_detail() -> ColumnElement[bool]:
     Only reports that name a victim are looked into further; the rest pass at the first test.
     """
     rid, eid = statements.c.report_id, statements.c.entity_id
-    has_victim = exists().where(report_subjects.c.report_id == rid, report_subjects.c.category == "victim")
+    any_victim = report_subjects.alias()
+    has_victim = _any(any_victim, any_victim.c.report_id == rid, any_victim.c.category == "victim")
     return and_(
         has_victim,
         or_(

@@ -443,7 +443,7 @@ class DataAccess:
         return (
             select(*columns)
             .select_from(statements.join(reports, reports.c.id == statements.c.report_id))
-            .where(reports.c.id == report_id, self.policy.statement_filter(self.actor))
+            .where(reports.c.id == report_id, self._built_statement_filter())
         )
 
     def visible_statements(self, *columns: Any) -> Select[Any]:
@@ -453,14 +453,20 @@ class DataAccess:
         tables, so the access policy applies to them without their knowing its rules.
         """
         chosen = columns or (statements,)
-        built = self._statement_filter
-        if built is None or built[0] is not self.actor or built[1] is not self.policy:
-            built = self._statement_filter = (self.actor, self.policy, self.policy.statement_filter(self.actor))
         return (
             select(*chosen)
             .select_from(statements.join(reports, reports.c.id == statements.c.report_id))
-            .where(reports.c.is_current, built[2])
+            .where(reports.c.is_current, self._built_statement_filter())
         )
+
+    def _built_statement_filter(self) -> ColumnElement[bool]:
+        """The policy's statement filter, built once per actor: a page reads through it several
+        times, and building (and compiling) its nested victim rule anew each time cost more than
+        running it."""
+        built = self._statement_filter
+        if built is None or built[0] is not self.actor or built[1] is not self.policy:
+            built = self._statement_filter = (self.actor, self.policy, self.policy.statement_filter(self.actor))
+        return built[2]
 
     def audit(
         self,

@@ -183,16 +183,6 @@ def test_the_victims_address_and_links_are_withheld(db: Database, access: DataAc
         assert "trafficked" in str(full) and "Quietvictim" in str(full)
 
 
-def test_the_search_does_not_find_the_victims_address(db: Database, access: DataAccess, make_user: UserFactory) -> None:
-    submit(access, victim_report())
-    borough, _ = make_user("bo", "BOCU-LAMBETH", "investigator")
-    data = as_user(db, borough)
-    assert search.search_names(data, "Quietvictim", search.Filters(), fuzzy=False) == []
-    assert [r["caption"] for r in search.search_names(data, "Plainsight", search.Filters(), fuzzy=False)] == [
-        "Plainsight Suspect"
-    ]
-
-
 # -- item 4: the current version governs every version ---------------------------------------------
 
 
