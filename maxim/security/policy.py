@@ -23,8 +23,7 @@ are applied again by row-level security (the victim rule in `maxim_victim_fact`)
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Table, and_, exists, false, or_, select, true
-from sqlalchemy.sql.selectable import Alias
+from sqlalchemy import ColumnElement, FromClause, and_, exists, false, or_, select, true
 
 from maxim.reference import load_reference
 from maxim.store.access import AccessPolicy, Actor
@@ -35,7 +34,7 @@ def _grantee_codes(actor: Actor) -> list[str]:
     return [actor.unit, *sorted(actor.roles)]
 
 
-def _any(rows: Alias, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+def _any(rows: FromClause, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:
     """Whether some row of `rows` meets the conditions; everything else they name is the enclosing query's.
 
     Correlating to every enclosing query, not only the next one out, keeps a condition naming an
@@ -56,7 +55,7 @@ def _named_subject(report_id: ColumnElement[str], entity_id: ColumnElement[str])
     return _any(named, named.c.report_id == report_id, named.c.entity_id == entity_id)
 
 
-def _points(link: Alias, report_id: ColumnElement[str], target: ColumnElement[str]) -> ColumnElement[bool]:
+def _points(link: FromClause, report_id: ColumnElement[str], target: ColumnElement[str]) -> ColumnElement[bool]:
     """`link` is a statement of the report whose value is the entity `target`.
 
     Entity references never carry an identifier kind (`maxim.intake.statements`); saying so lets
@@ -122,7 +121,7 @@ class NeedToKnow(AccessPolicy):
         ref = load_reference()
         self.victim_roles = frozenset(ref.victim_access_roles)
 
-    def _grading_allows(self, actor: Actor, version: Table | Alias) -> ColumnElement[bool]:
+    def _grading_allows(self, actor: Actor, version: FromClause) -> ColumnElement[bool]:
         """Whether a report version's own handling lets the actor see it."""
         granted = exists(
             select(report_access.c.report_id).where(
