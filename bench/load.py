@@ -554,7 +554,11 @@ def main() -> None:
             if action == "home":
                 return action, "GET", "/", None, mine
             if action == "intake":
-                body = report(reference=f"LOAD/{run.upper()}/{next(counter):07d}", title=f"Load test report {run}")
+                body = report(  # as the user's own unit: the only originator it may submit as
+                    originator=UNIT,
+                    reference=f"LOAD/{run.upper()}/{next(counter):07d}",
+                    title=f"Load test report {run}",
+                )
                 return action, "POST", "/api/reports", body, mine
             referral_id, version, status = taken[number] = pool.popleft()
             if status == "ACCEPTED":

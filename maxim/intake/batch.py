@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from maxim.domain.errors import FieldError, ValidationFailed
-from maxim.intake.parse import parse_report
+from maxim.intake.parse import originator_refusal, parse_report
 from maxim.intake.statements import ReportRecord, build_record
 from maxim.reference import Reference
-from maxim.store.access import DataAccess, Outcome
+from maxim.store.access import Actor, DataAccess, Outcome
 
 CHUNK = 500
 #: A batch that stored at least this many statements refreshes PostgreSQL's planner statistics at its end.
@@ -135,10 +135,12 @@ def _source(path: Path) -> Iterator[Row | Line]:
 Prepared = tuple[int, ReportRecord | None, Any, list[str]]
 
 
-def prepare(items: Sequence[Row | Line], username: str, ref: Reference) -> list[Prepared]:
+def prepare(items: Sequence[Row | Line], actor: Actor, ref: Reference) -> list[Prepared]:
     """Parse and build a chunk of rows: (row number, record or None, raw row if refused, reasons).
 
-    Pure and picklable, so it runs in worker processes while the main process writes.
+    Pure and picklable, so it runs in worker processes while the main process writes. A row whose
+    originator the actor may not submit as is refused here, on its own, as `DataAccess.submit`
+    would refuse its whole chunk.
     """
     now = datetime.now(UTC)
     out: list[Prepared] = []
@@ -147,7 +149,11 @@ def prepare(items: Sequence[Row | Line], username: str, ref: Reference) -> list[
         try:
             if row.error is not None:
                 raise ValidationFailed([row.error])
-            record = build_record(parse_report(row.raw, ref), received_by=username, now=now)
+            parsed = parse_report(row.raw, ref)
+            refusal = originator_refusal(parsed.originator, actor.unit, actor.roles, ref)
+            if refusal is not None:
+                raise ValidationFailed([refusal])
+            record = build_record(parsed, received_by=actor.username, now=now)
             out.append((row.number, record, None, []))
         except ValidationFailed as exc:
             out.append((row.number, None, row.raw, [row.reason(e) for e in exc.errors]))
@@ -173,12 +179,12 @@ def die_with_parent() -> None:
 
 
 def _prepared(
-    chunks: Iterator[list[Row | Line]], username: str, ref: Reference, workers: int
+    chunks: Iterator[list[Row | Line]], actor: Actor, ref: Reference, workers: int
 ) -> Iterator[list[Prepared]]:
     """Prepared chunks in file order; with workers > 1, parsed in other processes, a few chunks ahead."""
     if workers <= 1:
         for chunk in chunks:
-            yield prepare(chunk, username, ref)
+            yield prepare(chunk, actor, ref)
         return
     # forkserver, not fork: a forked worker would inherit the parent's database socket and the
     # write ends of its pipes, so if the parent were killed the workers would live on and keep
@@ -188,7 +194,7 @@ def _prepared(
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with_parent) as pool:
         pending: deque[Future[list[Prepared]]] = deque()
         for chunk in chunks:
-            pending.append(pool.submit(prepare, chunk, username, ref))
+            pending.append(pool.submit(prepare, chunk, actor, ref))
             if len(pending) >= workers * 2:
                 yield pending.popleft().result()
         while pending:
@@ -226,7 +232,7 @@ def ingest_file(
     # Many commits in a row: SQLite checkpoints its log less often until the batch ends.
     with access.db.batch_writes():
         try:
-            for prepared in _prepared(_chunks(source, chunk), access.actor.username, ref, workers):
+            for prepared in _prepared(_chunks(source, chunk), access.actor, ref, workers):
                 records = [record for _, record, _, _ in prepared if record is not None]
                 stored: dict[str, None] = {}  # report ids in file order, each once
                 for result in access.submit(records):

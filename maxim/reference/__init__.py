@@ -34,6 +34,7 @@ class Partner:
     code: str
     name: str
     recipient_class: str
+    intake: str  # the unit whose intake officers record this partner's reports
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,7 @@ class Reference:
     roles: dict[str, str]
     victim_access_roles: tuple[str, ...]
     audit_roles: tuple[str, ...]
+    any_originator_roles: tuple[str, ...] = ()
     versions: dict[str, str] = field(default_factory=dict)
 
     def originator_name(self, code: str) -> str | None:
@@ -118,7 +120,7 @@ def _units(data: dict[str, Any]) -> dict[str, Unit]:
     return units
 
 
-def _partners(data: dict[str, Any]) -> dict[str, Partner]:
+def _partners(data: dict[str, Any], units: dict[str, Unit]) -> dict[str, Partner]:
     classes = {
         "UK_LE",
         "UK_PROSECUTOR",
@@ -130,7 +132,10 @@ def _partners(data: dict[str, Any]) -> dict[str, Partner]:
     for i, row in enumerate(data.get("partners") or []):
         if row.get("class") not in classes:
             raise ReferenceDataError(f"partners.yaml: partners[{i}]: class must be one of {sorted(classes)}")
-        partners[str(row["code"])] = Partner(str(row["code"]), str(row["name"]), str(row["class"]))
+        intake = str(row.get("intake") or data.get("intake") or "")
+        if intake not in units:
+            raise ReferenceDataError(f"partners.yaml: partners[{i}]: intake {intake!r} is not a unit code")
+        partners[str(row["code"])] = Partner(str(row["code"]), str(row["name"]), str(row["class"]), intake)
     return partners
 
 
@@ -151,7 +156,7 @@ def load_reference() -> Reference:
     grading_data = _read("grading.yaml")
     roles_data = _read("roles.yaml")
     units = _units(units_data)
-    partners = _partners(partners_data)
+    partners = _partners(partners_data, units)
     clash = set(units) & set(partners)
     if clash:
         raise ReferenceDataError(f"units.yaml/partners.yaml: codes used twice: {sorted(clash)}")
@@ -181,6 +186,7 @@ def load_reference() -> Reference:
         roles=_str_map("roles.yaml", "roles", roles_data["roles"]),
         victim_access_roles=_roles_in("victim_access_roles", roles_data),
         audit_roles=_roles_in("audit_roles", roles_data),
+        any_originator_roles=_roles_in("any_originator_roles", roles_data),
         versions={
             "units": str(units_data["version"]),
             "partners": str(partners_data["version"]),

@@ -15,9 +15,13 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, func, select, text, true, update
+from followthemoney import model
+from sqlalchemy import ColumnElement, Connection, Select, case, func, null, or_, select, text, true, update
 
+from maxim.domain.errors import FieldError, ValidationFailed
+from maxim.intake.parse import originator_refusal
 from maxim.intake.statements import ReportRecord
+from maxim.reference import load_reference
 from maxim.store.audit import Operation, append
 from maxim.store.bulk import insert_ignore, insert_new, versions_params, versions_query
 from maxim.store.engine import Database
@@ -115,11 +119,14 @@ class DataAccess:
 
         The same originator, reference and content again is `unchanged` and writes nothing;
         changed content becomes the next version and the previous one stops being current.
+        Every entry point (form, API, batch, imports) stores through here, so the originator rule
+        is checked here, before anything is read: a refusal is the same whatever exists.
         """
         if not self.policy.may_submit(self.actor):
             raise Forbidden("you may not submit reports")
         if not records:
             return []
+        self._check_originators(records)
         keys = {(r.report["originator"], r.report["reference"]) for r in records}
         now = self.clock()
         with self.db.writer.begin() as conn:
@@ -177,6 +184,17 @@ class DataAccess:
                 if altered:
                     self.log(conn, Operation.ALTERATION, "report", altered, at=now)
         return results
+
+    def _check_originators(self, records: Sequence[ReportRecord]) -> None:
+        """Refuse the whole submission if the actor may not submit as some record's originator."""
+        ref = load_reference()
+        errors: list[FieldError] = []
+        for i, record in enumerate(records):
+            refusal = originator_refusal(record.report["originator"], self.actor.unit, self.actor.roles, ref)
+            if refusal is not None:
+                errors.append(refusal if len(records) == 1 else refusal.within(f"reports[{i}]"))
+        if errors:
+            raise ValidationFailed(errors)
 
     # -- reads --------------------------------------------------------------------------
 
@@ -288,28 +306,32 @@ class DataAccess:
             if row is None:
                 return None
             result = dict(row._mapping)
-            result["statements"] = [
+            facts = [
                 dict(s._mapping)
                 for s in conn.execute(
-                    select(statements, entities.c.caption)
-                    .join(entities, entities.c.id == statements.c.entity_id)
-                    .join(reports, reports.c.id == statements.c.report_id)
-                    .where(
-                        statements.c.report_id == report_id,
-                        self.policy.statement_filter(self.actor),
-                    )
+                    self._scope(statements, report_id=report_id)
+                    .where(statements.c.report_id == report_id)
                     .order_by(statements.c.entity_id, statements.c.prop, statements.c.value)
                 )
             ]
-            result["subjects"] = [
+            subjects = [
                 dict(s._mapping)
                 for s in conn.execute(
-                    select(report_subjects, entities.c.caption, entities.c.schema)
+                    select(report_subjects, entities.c.schema)
                     .join(entities, entities.c.id == report_subjects.c.entity_id)
                     .join(reports, reports.c.id == report_subjects.c.report_id)
                     .where(report_subjects.c.report_id == report_id, self.policy.subject_filter(self.actor))
                 )
             ]
+            headers = self._headers(
+                conn, [*{f["entity_id"] for f in facts}, *{s["entity_id"] for s in subjects}], report_id
+            )
+            for item in facts:
+                item["caption"] = headers[item["entity_id"]]["caption"]
+            for item in subjects:
+                item["caption"] = headers.get(item["entity_id"], {}).get("caption") or _label(item["schema"])
+            result["statements"] = facts
+            result["subjects"] = subjects
             result["share_with"] = sorted(
                 conn.execute(select(report_access.c.grantee).where(report_access.c.report_id == report_id)).scalars()
             )
@@ -349,8 +371,7 @@ class DataAccess:
             facts = [dict(s._mapping) for s in conn.execute(query)]
             if not facts:  # nothing visible: indistinguishable from an entity that does not exist
                 return None
-            subject = conn.execute(select(entities).where(entities.c.id == entity_id)).one()
-            result = dict(subject._mapping)
+            result = dict(self._headers(conn, [entity_id])[entity_id])
             result["statements"] = facts
             result["subjects"] = [
                 dict(s._mapping)
@@ -372,6 +393,66 @@ class DataAccess:
             self._consulted(conn, "entity", [entity_id])
         return result
 
+    def headers(self, entity_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Id, schema and caption of those entities the actor sees a statement of (`_headers`)."""
+        if not entity_ids:
+            return {}
+        with self.db.reader.connect() as conn:
+            self._read_scope(conn)
+            return self._headers(conn, entity_ids)
+
+    def _headers(
+        self, conn: Connection, entity_ids: Sequence[str], report_id: str | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """Captions through need-to-know: an entity row is shared by every version of its report
+        and written by the first, so its stored caption is shown only when a statement the actor
+        sees gives it (as a value, or as its report's title or reference, for a report's text);
+        otherwise the caption is made from the statements the actor sees, or is the schema's
+        label. Entities with no visible statement are absent. With `report_id`, "visible" means
+        visible in that version (which may be an earlier one), else in current reports.
+        """
+        gives = self._scope(statements.c.id, report_id=report_id).where(
+            statements.c.entity_id == entities.c.id,
+            or_(
+                statements.c.value == entities.c.caption,
+                statements.c.original_value == entities.c.caption,
+                reports.c.title == entities.c.caption,
+                reports.c.reference == entities.c.caption,
+            ),
+        )
+        seen = self._scope(statements.c.id, report_id=report_id).where(statements.c.entity_id == entities.c.id)
+        out: dict[str, dict[str, Any]] = {}
+        for chunk in _chunks(sorted(set(entity_ids)), 500):
+            query = select(
+                entities.c.id,
+                entities.c.schema,
+                case((gives.exists(), entities.c.caption), else_=null()).label("caption"),
+            ).where(entities.c.id.in_(chunk), seen.exists())
+            out.update({r.id: dict(r._mapping) for r in conn.execute(query)})
+        untold = sorted(i for i, h in out.items() if h["caption"] is None)
+        if untold:
+            given: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+            facts = self._scope(
+                statements.c.entity_id, statements.c.prop, statements.c.original_value, report_id=report_id
+            )
+            for chunk in _chunks(untold, 500):
+                rows = conn.execute(facts.where(statements.c.entity_id.in_(chunk)).order_by(statements.c.id))
+                for entity_id, prop, value in rows:
+                    given[entity_id][prop].append(value)
+            for entity_id in untold:
+                out[entity_id]["caption"] = _caption_from(out[entity_id]["schema"], given[entity_id])
+        return out
+
+    def _scope(self, *columns: Any, report_id: str | None = None) -> Select[Any]:
+        """Visible statements of current reports, or with `report_id` of that version whether current or not."""
+        if report_id is None:
+            return self.visible_statements(*columns)
+        return (
+            select(*columns)
+            .select_from(statements.join(reports, reports.c.id == statements.c.report_id))
+            .where(reports.c.id == report_id, self._built_statement_filter())
+        )
+
     def visible_statements(self, *columns: Any) -> Select[Any]:
         """A query over statements of current reports that the actor may see, joined to `reports`.
 
@@ -379,14 +460,20 @@ class DataAccess:
         tables, so the access policy applies to them without their knowing its rules.
         """
         chosen = columns or (statements,)
-        built = self._statement_filter
-        if built is None or built[0] is not self.actor or built[1] is not self.policy:
-            built = self._statement_filter = (self.actor, self.policy, self.policy.statement_filter(self.actor))
         return (
             select(*chosen)
             .select_from(statements.join(reports, reports.c.id == statements.c.report_id))
-            .where(reports.c.is_current, built[2])
+            .where(reports.c.is_current, self._built_statement_filter())
         )
+
+    def _built_statement_filter(self) -> ColumnElement[bool]:
+        """The policy's statement filter, built once per actor: a page reads through it several
+        times, and building (and compiling) its nested victim rule anew each time cost more than
+        running it."""
+        built = self._statement_filter
+        if built is None or built[0] is not self.actor or built[1] is not self.policy:
+            built = self._statement_filter = (self.actor, self.policy, self.policy.statement_filter(self.actor))
+        return built[2]
 
     def audit(
         self,
@@ -429,6 +516,21 @@ class DataAccess:
             "statements": int(n_statements),
             "entities": int(n_entities),
         }
+
+
+def _label(schema: str) -> str:
+    found = model.get(schema)
+    return str(found.label) if found is not None else schema
+
+
+def _caption_from(schema: str, given: dict[str, list[str]]) -> str:
+    """A caption as intake makes one (`maxim.intake.statements`), from the values the actor sees."""
+    found = model.get(schema)
+    for prop in found.caption if found is not None else ():
+        if given.get(prop):
+            return given[prop][0][:500]
+    names = [given[p][0] for p in ("firstName", "lastName") if given.get(p)]
+    return " ".join(names)[:500] or _label(schema)
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

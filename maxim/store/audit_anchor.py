@@ -171,6 +171,8 @@ def _on_commit(conn: Connection) -> None:
 
 
 def _on_rollback(conn: Connection) -> None:
+    if conn.invalidated:  # its DBAPI connection was discarded, and the pending head with its info
+        return
     conn.info.pop(_PENDING, None)
 
 

@@ -36,7 +36,7 @@ from maxim.domain.errors import FieldError, ValidationFailed
 from maxim.reference.limits import load_limits
 from maxim.store.access import DataAccess
 from maxim.store.audit import Operation
-from maxim.store.tables import entities, reports, statements
+from maxim.store.tables import reports, statements
 from maxim.store.tables_search import (
     FOLD,
     NAME_PROPS,
@@ -253,11 +253,10 @@ def search_names(
         # common name has hundreds of exact matches).
         ranked = sorted(found.values(), key=lambda r: (r["match"] != "exact", -r["score"], min(r["names"])))
         results = ranked[:limit]
-        if results:
-            ids = [r["entity_id"] for r in results]
-            captions = dict(conn.execute(select(entities.c.id, entities.c.caption).where(entities.c.id.in_(ids))).all())
-            for item in results:
-                item["caption"] = captions.get(item["entity_id"], item["names"][0])
+    if results:  # captions through need-to-know, as every page shows them
+        headers = data.headers([r["entity_id"] for r in results])
+        for item in results:
+            item["caption"] = headers.get(item["entity_id"], {}).get("caption", item["names"][0])
     for item in results:
         item["reports"] = len(item.pop("report_ids"))
     if results:
@@ -376,12 +375,8 @@ def statements_sharing(
 
 
 def entity_headers(data: DataAccess, entity_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """Schema and caption of entities the caller reached through visible statements."""
-    if not entity_ids:
-        return {}
-    query = select(entities.c.id, entities.c.schema, entities.c.caption).where(entities.c.id.in_(list(entity_ids)))
-    with data.db.reader.connect() as conn:
-        return {r.id: dict(r._mapping) for r in conn.execute(query)}
+    """Schema and caption of entities the caller reached through visible statements (`DataAccess.headers`)."""
+    return data.headers(entity_ids)
 
 
 def reports_by_id(data: DataAccess, report_ids: Sequence[str]) -> list[dict[str, Any]]:

@@ -18,12 +18,12 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from maxim.domain.errors import FieldError, ValidationFailed
-from maxim.intake.parse import parse_report
+from maxim.intake.parse import originator_refusal, parse_report
 from maxim.intake.statements import build_record
 from maxim.network.deconflict import check_deconfliction
 from maxim.reference import Reference, load_reference
 from maxim.store import search
-from maxim.store.access import DataAccess, Forbidden, Outcome
+from maxim.store.access import Actor, DataAccess, Forbidden, Outcome
 from maxim.store.audit import Operation, report_identity
 from maxim.store.audit import entries as audit_entries
 from maxim.web.auth import Auth
@@ -87,7 +87,7 @@ def make_router(
     # -- submit intelligence -------------------------------------------------------------------
 
     def form_data(
-        actor_unit: str, values: dict[str, Any], errors: list[FieldError], rows: dict[int, int]
+        actor: Actor, values: dict[str, Any], errors: list[FieldError], rows: dict[int, int]
     ) -> dict[str, Any]:
         shown = [_shown_error(e, rows) for e in errors]
         by_id: dict[str, list[str]] = {}
@@ -100,8 +100,15 @@ def make_router(
             "subject_rows": list(range(1, SUBJECT_ROWS + 1)),
             "options": {
                 "kinds": reference.report_kinds,
-                "originators": {code: unit.name for code, unit in reference.units.items()}
-                | {code: p.name for code, p in reference.partners.items()},
+                # Only the originators the user may submit as (their unit; partners they take in).
+                "originators": {
+                    code: name
+                    for code, name in (
+                        {code: unit.name for code, unit in reference.units.items()}
+                        | {code: p.name for code, p in reference.partners.items()}
+                    ).items()
+                    if originator_refusal(code, actor.unit, actor.roles, reference) is None
+                },
                 "source_evaluation": reference.grading.source_evaluation,
                 "intelligence_assessment": reference.grading.intelligence_assessment,
                 "handling_code": reference.grading.handling_code,
@@ -110,7 +117,7 @@ def make_router(
                 "nim_levels": {str(k): v for k, v in reference.nim_levels.items()},
                 "themes": reference.themes,
                 "roles": reference.data_subject_categories,
-                "share_with": {code: unit.name for code, unit in reference.units.items() if code != actor_unit}
+                "share_with": {code: unit.name for code, unit in reference.units.items() if code != actor.unit}
                 | {code: name for code, name in reference.roles.items()},
             },
         }
@@ -127,11 +134,11 @@ def make_router(
 
     @router.get("/reports/new.json", summary="The intake form: its choices and defaults (JSON)")
     def new_report_json(request: Request, auth: Authed) -> Response:
-        return page(request, "report_new.html", form_data(auth.actor.unit, blank(auth.actor.unit), [], {}), auth, True)
+        return page(request, "report_new.html", form_data(auth.actor, blank(auth.actor.unit), [], {}), auth, True)
 
     @router.get("/reports/new", summary="Submit intelligence: the graded intake form")
     def new_report(request: Request, auth: Authed) -> Response:
-        return page(request, "report_new.html", form_data(auth.actor.unit, blank(auth.actor.unit), [], {}), auth, False)
+        return page(request, "report_new.html", form_data(auth.actor, blank(auth.actor.unit), [], {}), auth, False)
 
     @router.post("/reports/new", summary="Submit intelligence from the intake form")
     async def submit_report(request: Request, data: Access, auth: Authed) -> Response:
@@ -146,18 +153,22 @@ def make_router(
         except ValidationFailed as exc:
             errors = errors + exc.errors
             parsed = None
+        if parsed is not None and not errors:
+            record = build_record(parsed, received_by=data.actor.username, now=datetime.now(UTC))
+            try:  # the store refuses an originator the user may not submit as
+                [result] = data.submit([record])
+            except ValidationFailed as exc:
+                errors = exc.errors
         if errors or parsed is None:
             if wants_json:
                 raise ValidationFailed(errors)
-            body = form_data(auth.actor.unit, values, errors, rows)
+            body = form_data(auth.actor, values, errors, rows)
             return templates.TemplateResponse(
                 request,
                 "report_new.html",
                 {"data": body, "actor": auth.actor, "csrf_token": auth.csrf_token},
                 status_code=422,
             )
-        record = build_record(parsed, received_by=data.actor.username, now=datetime.now(UTC))
-        [result] = data.submit([record])
         # What the API intake does after storing: keep the stored networks current and raise the
         # deconfliction alerts (listed at /api/deconfliction/alerts for both sides). In a worker
         # thread, as the API's plain route runs: the network update must not stall the event loop.

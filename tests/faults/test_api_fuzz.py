@@ -116,9 +116,14 @@ def _seed(schema: OpenApiSchema, auth: dict[str, str]) -> dict[str, str]:
     """Two reports naming one phone stored, their network computed: the ids of a report, its
     person, the other report's person (a path of two hops away) and the network, for the read
     routes to find."""
-    second = report(reference="LAM/2025/000002", entities=[person("p1", "Testperson Bravo", phone=["07700 900123"])])
+    # The analyst's own unit: the only originator it may submit as.
+    second = report(
+        originator="SCD6-MAXIM",
+        reference="LAM/2025/000002",
+        entities=[person("p1", "Testperson Bravo", phone=["07700 900123"])],
+    )
     people = []
-    for body in (second, report()):
+    for body in (second, report(originator="SCD6-MAXIM")):
         seeded = schema["/api/reports"]["POST"].Case(body=body, media_type="application/json").call(headers=auth)
         assert seeded.status_code == 201, seeded.text
         path = {"report_id": seeded.json()["report_id"]}

@@ -33,6 +33,7 @@ from maxim.resolve.run import resolve
 from maxim.scenario import write_scenario
 from maxim.security.users import ensure_local_admin
 from maxim.store.access import DataAccess
+from maxim.store.audit_anchor import default_key_file
 from maxim.store.engine import Database, connect
 from maxim.store.resolution_access import ResolutionAccess
 from maxim.store.tables import statements
@@ -43,11 +44,19 @@ KILLS = int(os.environ.get("MAXIM_CRASH_KILLS", "3"))
 _WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.I)
 
 
+def data_dir(url: str) -> Path:
+    """The installation's key files (audit, package signing) live in its data directory: one per database."""
+    return Path(tempfile.gettempdir()) / "maxim-crash" / hashlib.sha1(url.encode()).hexdigest()[:12]
+
+
+def keyed(url: str) -> Database:
+    """The database as the `maxim` command opens it: with its audit key."""
+    return connect(url, audit_key_file=default_key_file(url, data_dir(url)))
+
+
 def maxim(url: str, *args: str, kill_after: float | None = None) -> int | None:
     """Run the `maxim` command on `url`; with `kill_after`, SIGKILL it after that many seconds."""
-    # The installation's key files (audit, package signing) live in the data directory: one per database.
-    data_dir = Path(tempfile.gettempdir()) / "maxim-crash" / hashlib.sha1(url.encode()).hexdigest()[:12]
-    env = {**os.environ, "MAXIM_DATABASE_URL": url, "MAXIM_DATA_DIR": str(data_dir)}
+    env = {**os.environ, "MAXIM_DATABASE_URL": url, "MAXIM_DATA_DIR": str(data_dir(url))}
     process = subprocess.Popen(
         [sys.executable, "-m", "maxim.cli", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
@@ -64,7 +73,7 @@ def maxim(url: str, *args: str, kill_after: float | None = None) -> int | None:
 
 
 def state(url: str) -> Stored:
-    db = connect(url)
+    db = keyed(url)
     try:
         return stored(db)
     finally:
@@ -73,7 +82,7 @@ def state(url: str) -> Stored:
 
 def judge(url: str) -> None:
     """Put judgements in the ledger: two vehicles sharing a mark are not the same, two people are."""
-    db = connect(url)
+    db = keyed(url)
     try:
         res = ResolutionAccess(DataAccess(db, ensure_local_admin(db), channel="test"))
         with db.reader.connect() as conn:

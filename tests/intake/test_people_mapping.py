@@ -194,7 +194,8 @@ def test_only_people_the_user_may_see_are_candidates(
     now = datetime(2025, 6, 1, tzinfo=UTC)
     access.submit([build_record(parse_report(raw, load_reference()), received_by="test", now=now)])
     resolve(access)
-    make_user("ola", "SCD6-HTT", "analyst")
+    # An administrator may load NCA's sheet without being NCA's intake point (SCD6-MAXIM).
+    make_user("ola", "SCD6-HTT", "analyst", "administrator")
     monkeypatch.setenv("MAXIM_PASSWORD", UserFactory.PASSWORD)  # acting `--as ola` needs ola's credentials
     row = "NCA-P-1,2025-05-01,Wei CHANG,1984-03-02,cn,,\n"
     hidden = ingest(

@@ -173,7 +173,7 @@ def test_scores_that_look_across_networks_stay_exact(db: Database, make_user: An
     """A nominal's score counts the victims named with them, even outside their network: a report
     naming someone a victim rewrites the networks of the people named alongside them, and reads
     the victim reports of the people named in the networks it recomputes."""
-    lead, _ = make_user("sam", "SCD6-MAXIM", "safeguarding_lead", "analyst")
+    lead, _ = make_user("sam", "BOCU-LAMBETH", "safeguarding_lead", "analyst")  # submits its own unit's reports
     access = DataAccess(db, lead, channel="test")
     # Xray is named (no link) with network A's suspects; Victor with network B's Romeo and Sierra
     # (a report the new one does not touch) and, elsewhere, as a victim

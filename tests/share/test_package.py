@@ -186,7 +186,7 @@ def test_reports_the_user_cannot_see_are_not_found_and_never_exported(access: Da
 
 def test_the_officer_who_submitted_a_report_does_not_disseminate_it(access: DataAccess) -> None:
     officer = as_(access, "olly", "SCD6-MAXIM", "partner_liaison")
-    rid = submit(officer, report(reference="LAM/OWN"))
+    rid = submit(officer, report(originator="SCD6-MAXIM", reference="MAX/OWN"))
     with pytest.raises(PackageBlocked, match="submitted"):
         build_package(officer, "NCA", report_ids=[rid], signer=SIGNER)
 

@@ -131,7 +131,8 @@ HTCDS = [
 
 def test_htcds_records_become_referrals_through_ukhtc(access: DataAccess, tmp_path: Path) -> None:
     path = _file(tmp_path, "ngo.jsonl", "".join(json.dumps(r) + "\n" for r in HTCDS))
-    lead = as_(access, "sally", "SCD6-MAXIM", "safeguarding_lead")
+    # Recorded as UKHTC's: by an intake officer of its intake point (SCD6-MAXIM), here also the lead.
+    lead = as_(access, "sally", "SCD6-MAXIM", "safeguarding_lead", "intake_officer")
     with pytest.raises(Forbidden):
         htcds.import_htcds(as_(access, "ann", "SCD6-MAXIM", "analyst"), path, ngo="NGO-SALVATION-ARMY", ref=REF)
     (done,) = htcds.import_htcds(lead, path, ngo="NGO-SALVATION-ARMY", ref=REF)

@@ -78,11 +78,21 @@ def pg(postgres_url: str) -> Iterator[Database]:
         report(
             reference="V/1",
             entities=[
-                person("v1", "Rls Victim", role="victim", phone=["07700 900992"]),
-                person("s1", "Rls Suspect"),
+                {
+                    **person("v1", "Rls Victim", role="victim", phone=["07700 900992"]),
+                    "properties": {"name": ["Rls Victim"], "phone": ["07700 900992"], "addressEntity": ["a1", "a2"]},
+                },
+                {**person("s1", "Rls Suspect"), "properties": {"name": ["Rls Suspect"], "addressEntity": ["a2"]}},
                 {"id": "l1", "schema": "Associate", "properties": {"person": ["s1"], "associate": ["v1"]}},
+                {"id": "k1", "schema": "UnknownLink", "properties": {"subject": ["s1"], "object": ["v1"]}},
+                # The victim's own address (withheld with her) and one shared with the suspect (not).
+                {"id": "a1", "schema": "Address", "properties": {"full": ["9 Rlsvictim Close, Sutton SM1 9ZZ"]}},
+                {"id": "a2", "schema": "Address", "properties": {"full": ["1 Shared Row, Sutton SM2 1AA"]}},
             ],
         ),
+        # Re-graded: P first, then C for its originator alone, which governs the earlier version too.
+        report(reference="G/1"),
+        c_coded(reference="G/1", share_with=[], title="Re-graded C"),
     ]
     for raw in raws:
         access.submit([build_record(parse_report(raw, ref), received_by="admin", now=datetime.now(UTC))])
@@ -156,6 +166,14 @@ def test_a_scoped_reader_sees_exactly_what_need_to_know_allows(pg: Database) -> 
     assert len(set(views.values())) == len(ACTORS) and everything not in views.values()
     assert views["uma"] == NOTHING and views["ann"].statements < everything.statements
     assert [u for u, view in views.items() if victim in view.entities] == ["sue", "lee"]
+    with pg.writer.connect() as conn:
+        own_address = conn.execute(
+            text("SELECT entity_id FROM statements WHERE value LIKE '9 Rlsvictim Close%'")
+        ).scalar_one()
+        regraded = frozenset(conn.execute(text("SELECT id FROM reports WHERE reference = 'G/1'")).scalars())
+    assert [u for u, view in views.items() if own_address in view.entities] == ["sue", "lee"]
+    assert [u for u, view in views.items() if regraded <= view.reports] == ["lee"]
+    assert not any(regraded & view.reports for u, view in views.items() if u != "lee")
 
 
 def test_no_setting_widens_what_the_reader_sees(pg: Database) -> None:

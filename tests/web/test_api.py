@@ -23,7 +23,8 @@ def client(database_url: str, tmp_path: Path, make_user: UserFactory) -> Iterato
 
 
 def test_submit_a_report_and_read_it_back(client: TestClient) -> None:
-    response = client.post("/api/reports", json=c_coded())
+    # As the submitter's own unit: a user submits only as their unit (or a partner they take in).
+    response = client.post("/api/reports", json=c_coded(originator="SCD6-MAXIM"))
     assert response.status_code == 201, response.text
     body = response.json()
     assert (body["outcome"], body["version"], body["grading"]) == ("created", 1, "2B C")
@@ -45,9 +46,10 @@ def test_submit_a_report_and_read_it_back(client: TestClient) -> None:
 
 
 def test_resubmission_is_idempotent_and_changes_make_versions(client: TestClient) -> None:
-    first = client.post("/api/reports", json=report()).json()
-    again = client.post("/api/reports", json=report()).json()
-    changed = client.post("/api/reports", json=report(text="Corrected text")).json()
+    own = {"originator": "SCD6-MAXIM"}
+    first = client.post("/api/reports", json=report(**own)).json()
+    again = client.post("/api/reports", json=report(**own)).json()
+    changed = client.post("/api/reports", json=report(**own, text="Corrected text")).json()
     assert (again["outcome"], again["report_id"]) == ("unchanged", first["report_id"])
     assert (changed["outcome"], changed["version"]) == ("new_version", 2)
 
@@ -90,7 +92,7 @@ def test_missing_things_are_404_in_json_and_html(client: TestClient) -> None:
 
 
 def test_pages_and_their_json_twins_show_the_same_data(client: TestClient) -> None:
-    body = client.post("/api/reports", json=c_coded(title="Flat above nail bar")).json()
+    body = client.post("/api/reports", json=c_coded(originator="SCD6-MAXIM", title="Flat above nail bar")).json()
     home = client.get("/")
     assert home.status_code == 200 and "Flat above nail bar" in home.text and "2B C" in home.text
     assert "OFFICIAL-SENSITIVE" in home.text and "Ann · SCD6-MAXIM" in home.text

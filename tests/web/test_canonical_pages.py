@@ -47,7 +47,7 @@ def submit(client: TestClient, body: dict[str, Any]) -> tuple[str, str]:
 @pytest.fixture
 def known(app: object, access: DataAccess, make_user: UserFactory) -> dict[str, str]:
     """Three reports about two people, resolved: ZHANG Wei and Wei Chang are one nominal."""
-    _, token = make_user("ann", "SCD6-MAXIM", "analyst")
+    _, token = make_user("ann", "BOCU-LAMBETH", "analyst")  # the reports' own unit submits them
     client = client_for(app, token)
     ids: dict[str, str] = {}
     ids["ra"], ids["a"] = submit(client, named("A/1", "ZHANG Wei", birthDate=["1984-03-02"], phone=["07700 900123"]))
@@ -209,7 +209,7 @@ def test_values_from_a_report_without_need_to_know_never_reach_the_page(
     _, owner = make_user("max", "SCD6-MAXIM", "analyst")
     _, borough = make_user("bo", "BOCU-LAMBETH", "investigator")
     maxim = client_for(app, owner)
-    _, open_id = submit(maxim, named("OPEN/1", "Arben Hoxha", birthDate=["1979-11-23"]))
+    _, open_id = submit(maxim, named("OPEN/1", "Arben Hoxha", birthDate=["1979-11-23"], originator="SCD6-MAXIM"))
     secret = c_coded(
         originator="SCD6-MAXIM",
         reference="MAX/SECRET/1",
@@ -251,7 +251,7 @@ def test_the_intake_result_lists_the_known_nominals_each_person_may_be(
     )
 
     # The same candidates as POST /api/reports returns at intake.
-    _, token = make_user("ann4", "SCD6-MAXIM", "analyst")
+    _, token = make_user("ann4", "BOCU-LAMBETH", "analyst")
     api = client_for(app, token)
     body = named("A/9", "Chang Wei", birthDate=["1984-03-02"], phone=["+447700900123"])
     submitted = api.post("/api/reports", json=body).json()
@@ -311,7 +311,7 @@ def test_the_intake_result_lists_the_known_nominals_each_person_may_be(
 
 
 def test_a_mention_not_yet_resolved_has_a_page_saying_so(app: object, make_user: UserFactory) -> None:
-    _, token = make_user("ann", "SCD6-MAXIM", "analyst")
+    _, token = make_user("ann", "BOCU-LAMBETH", "analyst")
     client = client_for(app, token)
     report_id, mention = submit(client, report(reference="N/1"))  # a person and an address
     page = client.get(f"/entities/{mention}/canonical")

@@ -112,7 +112,7 @@ def test_search_finds_words_and_similar_names_and_never_counts_what_is_hidden(
     _, owner = make_user("sutton", "BOCU-SUTTON", "investigator")
     _, other = make_user("ann", "SCD6-MAXIM", "analyst")
     sutton = client_for(app, owner)
-    visible = report(reference="S/1", title="Nail bar visit", text="Workers at the nail bar.")
+    visible = report(originator="BOCU-SUTTON", reference="S/1", title="Nail bar visit", text="Workers at the nail bar.")
     hidden = c_coded(
         originator="BOCU-SUTTON",
         reference="S/2",
@@ -134,7 +134,8 @@ def test_search_finds_words_and_similar_names_and_never_counts_what_is_hidden(
     exact = sutton.get("/search.json?q=testperson").json()["entities"]
     assert exact[0]["match"] == "exact"
     assert sutton.get("/search.json?q=nail&grading=2B+C").json()["total"] == 1
-    assert sutton.get("/search.json?q=nail&theme=VICE&unit=BOCU-LAMBETH").json()["total"] == 1
+    assert sutton.get("/search.json?q=nail&theme=VICE&unit=BOCU-SUTTON").json()["total"] == 2
+    assert sutton.get("/search.json?q=nail&theme=VICE&unit=BOCU-LAMBETH").json()["total"] == 0
     assert sutton.get("/search.json?q=nail&from=2030-01-01").json()["total"] == 0
     refused = sutton.get("/search.json?q=nail&from=yesterday")
     assert refused.status_code == 422
@@ -148,7 +149,7 @@ def test_search_finds_words_and_similar_names_and_never_counts_what_is_hidden(
 def test_the_link_chart_joins_shared_identifiers_and_lists_the_reports_behind_each_edge(
     app: object, make_user: UserFactory
 ) -> None:
-    _, token = make_user("ann", "SCD6-MAXIM", "analyst")
+    _, token = make_user("ann", "BOCU-LAMBETH", "analyst")  # the reports' own unit submits them
     client = client_for(app, token)
     first = client.post("/api/reports", json=report()).json()
     second = report(
@@ -178,7 +179,7 @@ def test_the_link_chart_joins_shared_identifiers_and_lists_the_reports_behind_ea
 
 
 def test_only_audit_roles_read_a_reports_audit_trail(app: object, make_user: UserFactory) -> None:
-    _, analyst = make_user("ann", "SCD6-MAXIM", "analyst")
+    _, analyst = make_user("ann", "BOCU-LAMBETH", "analyst")
     _, dpo = make_user("dee", "SCD6-MAXIM", "data_protection_officer")
     created = client_for(app, analyst).post("/api/reports", json=report()).json()
     refused = client_for(app, analyst).get(f"/reports/{created['report_id']}/audit.json")

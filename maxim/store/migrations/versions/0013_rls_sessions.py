@@ -59,23 +59,81 @@ SCOPE = "rls_sessions s"
 SCOPED = "s.xact = pg_current_xact_id_if_assigned()"
 
 # ---- The report rule (NeedToKnow.report_filter) -------------------------------------------------
-# Over `r` (the report) and `s` (the scope); runs as the owner, so `report_access` is read whole.
-REPORT_RULE = """NOT s.external AND (
-    r.handling_code = 'P'
-    OR r.originator = s.unit
-    OR EXISTS (SELECT 1 FROM report_access ra WHERE ra.report_id = r.id AND ra.grantee = ANY (s.grantees))
+# Over `r` (the report) and `s` (the scope); runs as the owner, so `report_access` and every
+# version are read whole.
+
+
+def _grading_allows(version: str) -> str:
+    """The version's own handling lets the scope see it (NeedToKnow._grading_allows)."""
+    return f"""({version}.handling_code = 'P' OR {version}.originator = s.unit OR EXISTS (
+        SELECT 1 FROM report_access ra WHERE ra.report_id = {version}.id AND ra.grantee = ANY (s.grantees)
+    ))"""
+
+
+# The current version's handling governs every version: an earlier one is seen only with its
+# current version (a disposed report keeps only its tombstone, and no current version).
+REPORT_RULE = f"""NOT s.external AND {_grading_allows("r")} AND (
+    r.is_current OR r.disposed_at IS NOT NULL OR EXISTS (
+        SELECT 1 FROM reports c
+        WHERE c.originator = r.originator AND c.reference = r.reference AND c.is_current AND {_grading_allows("c")}
+    )
 )"""
 
 # ---- The victim rule (NeedToKnow.victim_filter, NeedToKnow.subject_filter) ----------------------
 # The one place the victim rule is written in SQL for PostgreSQL's policies: when the policy
-# changes, change these two and nothing else.
+# changes, change these and nothing else. Each function mirrors its namesake in
+# `maxim.security.policy` over SQL expressions `rid` (a report id) and `e` (an entity id); `a`
+# names the aliases, so nested copies never capture one another's rows.
+
+
+def _victim_of(rid: str, e: str, a: str) -> str:
+    return (
+        f"EXISTS (SELECT 1 FROM report_subjects {a} "
+        f"WHERE {a}.report_id = {rid} AND {a}.category = 'victim' AND {a}.entity_id = {e})"
+    )
+
+
+def _named_subject(rid: str, e: str, a: str) -> str:
+    return f"EXISTS (SELECT 1 FROM report_subjects {a} WHERE {a}.report_id = {rid} AND {a}.entity_id = {e})"
+
+
+def _victim_link(rid: str, e: str, a: str) -> str:
+    """A link of the report (no data subject) with a statement naming a victim of it."""
+    return f"""(NOT {_named_subject(rid, e, a + "n")} AND EXISTS (
+        SELECT 1 FROM report_subjects {a}v JOIN statements {a}l
+            ON {a}l.report_id = {a}v.report_id AND {a}l.value = {a}v.entity_id AND {a}l.identifier_kind IS NULL
+        WHERE {a}v.report_id = {rid} AND {a}v.category = 'victim' AND {a}l.entity_id = {e}
+    ))"""
+
+
+def _victim_side(rid: str, e: str, a: str) -> str:
+    return f"({_victim_of(rid, e, a + 'o')} OR {_victim_link(rid, e, a + 'k')})"
+
+
+def _reached_only_through_victim(rid: str, e: str, a: str) -> str:
+    """No data subject, pointed at by the victim's side of the report and by nothing else in it."""
+    return f"""(NOT {_named_subject(rid, e, a + "n")} AND EXISTS (
+        SELECT 1 FROM statements {a}p WHERE {a}p.report_id = {rid} AND {a}p.value = {e} AND {a}p.identifier_kind IS NULL
+            AND {_victim_side(f"{a}p.report_id", f"{a}p.entity_id", a + "s")}
+    ) AND NOT EXISTS (
+        SELECT 1 FROM statements {a}q WHERE {a}q.report_id = {rid} AND {a}q.value = {e} AND {a}q.identifier_kind IS NULL
+            AND NOT {_victim_side(f"{a}q.report_id", f"{a}q.entity_id", a + "t")}
+    ))"""
+
+
+def _victim_detail(st: str) -> str:
+    """Whether statement `st` is a victim detail of its report (`maxim.security.policy.victim_detail`)."""
+    rid, eid = f"{st}.report_id", f"{st}.entity_id"
+    return f"""(EXISTS (SELECT 1 FROM report_subjects hv WHERE hv.report_id = {rid} AND hv.category = 'victim') AND (
+        {_victim_of(rid, eid, "vo")} OR {_victim_of(rid, f"{st}.value", "vv")}
+        OR {_victim_link(rid, eid, "vl")} OR {_reached_only_through_victim(rid, eid, "vr")}
+    ))"""
+
+
 # Safeguarding roles (`s.victims`) and the report's investigating unit, until referrals are
 # accepted by units its originator, see victims. Over `r`, `s` and the statement `st`, or the
 # data-subject link `rs`; runs as the owner, so every victim link of the report is seen.
-VICTIM_STATEMENT_RULE = """(s.victims OR r.originator = s.unit OR NOT EXISTS (
-    SELECT 1 FROM report_subjects v
-    WHERE v.report_id = st.report_id AND v.entity_id IN (st.entity_id, st.value) AND v.category = 'victim'
-))"""
+VICTIM_STATEMENT_RULE = f"(s.victims OR r.originator = s.unit OR NOT {_victim_detail('st')})"
 VICTIM_SUBJECT_RULE = "(s.victims OR r.originator = s.unit OR rs.category <> 'victim')"
 # -------------------------------------------------------------------------------------------------
 
