@@ -38,6 +38,7 @@ bench: install
 	$(BIN)/python bench/resolve_scale.py
 	$(BIN)/python bench/network.py
 	$(BIN)/python bench/limits.py
+	$(BIN)/python bench/audit_anchor.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/report.py
 	$(BIN)/python bench/load.py
