@@ -214,7 +214,8 @@ def test_maxim_ingest_refuses_rows_of_another_originator(
     batch = tmp_path / "batch.jsonl"
     rows = [report(reference="LAM/OK/1"), co14_report("CO14/2025/000041"), co14_report("CO14/2025/000042")]
     batch.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    env = {"MAXIM_DATABASE_URL": database_url, "MAXIM_DATA_DIR": str(tmp_path)}
+    # Acting `--as bo` needs bo's credentials.
+    env = {"MAXIM_DATABASE_URL": database_url, "MAXIM_DATA_DIR": str(tmp_path), "MAXIM_PASSWORD": UserFactory.PASSWORD}
     result = CliRunner().invoke(cli, ["ingest", str(batch), "--as", "bo", "--workers", "1"], env=env)
     assert result.exit_code == 1
     assert "read 3: 1 new, 0 new versions, 0 unchanged, 2 rejected" in result.output

@@ -93,10 +93,11 @@ def test_login_form_without_its_csrf_token_is_refused(app_client: TestClient) ->
 
 def test_session_requests_that_change_things_need_the_csrf_token(app_client: TestClient) -> None:
     login(app_client)
-    refused = app_client.post("/api/reports", json=report())
+    own = report(originator="SCD6-MAXIM")  # ann's unit: the only originator she may submit as
+    refused = app_client.post("/api/reports", json=own)
     assert refused.status_code == 403
     assert refused.json()["error"]["status"] == 403
-    accepted = app_client.post("/api/reports", json=report(), headers={"X-CSRF-Token": session_csrf(app_client)})
+    accepted = app_client.post("/api/reports", json=own, headers={"X-CSRF-Token": session_csrf(app_client)})
     assert accepted.status_code == 201
 
 
