@@ -82,6 +82,7 @@ def _statement(
         "origin": origin,
         "span_start": span[0] if span else None,
         "span_end": span[1] if span else None,
+        "victim_detail": False,  # marked by the store once the report's statements are in (`victim_rule.mark`)
     }
 
 

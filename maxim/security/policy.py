@@ -18,8 +18,9 @@
 
 The filters run inside the query, so what a user may not see is never fetched: it cannot be
 returned, counted or hinted at by a total, a degree or an error. On PostgreSQL the same rules
-are applied again by row-level security (migration `0013_rls_sessions`, which writes each rule
-once in SQL: when a rule here changes, change it there).
+are applied again by row-level security (migrations `0013_rls_sessions` and `0016_victim_detail`:
+when a rule here changes, change it there). The victim rule itself is `maxim.store.victim_rule`:
+each statement is marked a victim detail, or not, when its report is stored.
 """
 
 from __future__ import annotations
@@ -33,86 +34,6 @@ from maxim.store.tables import report_access, report_subjects, reports, statemen
 
 def _grantee_codes(actor: Actor) -> list[str]:
     return [actor.unit, *sorted(actor.roles)]
-
-
-def _any(rows: FromClause, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:
-    """Whether some row of `rows` meets the conditions; everything else they name is the enclosing query's.
-
-    Correlating to every enclosing query, not only the next one out, keeps a condition naming an
-    outer statement from being read as a second, uncorrelated copy of `statements`.
-    """
-    return select(rows).where(*conditions).correlate_except(rows).exists()
-
-
-def _victim_of(report_id: ColumnElement[str], entity_id: ColumnElement[str]) -> ColumnElement[bool]:
-    """Whether `entity_id` is linked to report `report_id` as a victim."""
-    victim = report_subjects.alias()
-    return _any(victim, victim.c.report_id == report_id, victim.c.category == "victim", victim.c.entity_id == entity_id)
-
-
-def _named_subject(report_id: ColumnElement[str], entity_id: ColumnElement[str]) -> ColumnElement[bool]:
-    """Whether `entity_id` is a data subject of the report in any category (a person in their own right)."""
-    named = report_subjects.alias()
-    return _any(named, named.c.report_id == report_id, named.c.entity_id == entity_id)
-
-
-def _points(link: FromClause, report_id: ColumnElement[str], target: ColumnElement[str]) -> ColumnElement[bool]:
-    """`link` is a statement of the report whose value is the entity `target`.
-
-    Entity references never carry an identifier kind (`maxim.intake.statements`); saying so lets
-    the (identifier_kind, value) index find the few statements naming an entity.
-    """
-    return and_(link.c.identifier_kind.is_(None), link.c.value == target, link.c.report_id == report_id)
-
-
-def _victim_link(report_id: ColumnElement[str], entity_id: ColumnElement[str]) -> ColumnElement[bool]:
-    """Whether `entity_id` is, in the report, a link (not a data subject) with a statement naming a victim."""
-    victim = report_subjects.alias()
-    link = statements.alias()
-    return and_(
-        ~_named_subject(report_id, entity_id),
-        _any(
-            victim,
-            victim.c.report_id == report_id,
-            victim.c.category == "victim",
-            _any(link, link.c.entity_id == entity_id, _points(link, victim.c.report_id, victim.c.entity_id)),
-        ),
-    )
-
-
-def _victim_side(report_id: ColumnElement[str], entity_id: ColumnElement[str]) -> ColumnElement[bool]:
-    """The victim or a link pointing at the victim, in the report."""
-    return or_(_victim_of(report_id, entity_id), _victim_link(report_id, entity_id))
-
-
-def _reached_only_through_victim(report_id: ColumnElement[str], entity_id: ColumnElement[str]) -> ColumnElement[bool]:
-    """Whether, in the report, only the victim's side points at `entity_id` (and it is no data subject)."""
-    via = statements.alias()
-    other = statements.alias()
-    return and_(
-        ~_named_subject(report_id, entity_id),
-        _any(via, _points(via, report_id, entity_id), _victim_side(via.c.report_id, via.c.entity_id)),
-        ~_any(other, _points(other, report_id, entity_id), ~_victim_side(other.c.report_id, other.c.entity_id)),
-    )
-
-
-def victim_detail() -> ColumnElement[bool]:
-    """Whether a row of `statements` is a victim detail of its report: the one statement of the rule.
-
-    Only reports that name a victim are looked into further; the rest pass at the first test.
-    """
-    rid, eid = statements.c.report_id, statements.c.entity_id
-    any_victim = report_subjects.alias()
-    has_victim = _any(any_victim, any_victim.c.report_id == rid, any_victim.c.category == "victim")
-    return and_(
-        has_victim,
-        or_(
-            _victim_of(rid, eid),
-            _victim_of(rid, statements.c.value),
-            _victim_link(rid, eid),
-            _reached_only_through_victim(rid, eid),
-        ),
-    )
 
 
 class NeedToKnow(AccessPolicy):
@@ -153,11 +74,15 @@ class NeedToKnow(AccessPolicy):
         return bool(actor.roles & self.victim_roles)
 
     def victim_filter(self, actor: Actor) -> ColumnElement[bool]:
-        """Statements that are no victim detail of their report (`victim_detail`), unless allowed."""
+        """Statements that are no victim detail of their report, unless allowed.
+
+        Whether a statement is a victim detail is a fact of its report, marked when the report is
+        stored (`maxim.store.victim_rule`), so the filter is one column, not the rule's subqueries.
+        """
         if self.sees_victims(actor):
             return true()
         # The investigating unit of a report is, until referrals are accepted by units, its originator.
-        return or_(reports.c.originator == actor.unit, ~victim_detail())
+        return or_(reports.c.originator == actor.unit, ~statements.c.victim_detail)
 
     def statement_filter(self, actor: Actor) -> ColumnElement[bool]:
         return and_(self.report_filter(actor), self.victim_filter(actor))

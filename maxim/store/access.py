@@ -22,6 +22,7 @@ from maxim.domain.errors import FieldError, ValidationFailed
 from maxim.intake.parse import originator_refusal
 from maxim.intake.statements import ReportRecord
 from maxim.reference import load_reference
+from maxim.store import victim_rule
 from maxim.store.audit import Operation, append
 from maxim.store.bulk import insert_ignore, insert_new, versions_params, versions_query
 from maxim.store.engine import Database
@@ -176,6 +177,7 @@ class DataAccess:
                 insert_ignore(conn, entities, [e for r in new_records for e in r.entities])
                 insert_ignore(conn, statements, [s for r in new_records for s in r.statements], fresh=True)
                 insert_ignore(conn, report_subjects, [s for r in new_records for s in r.subjects], fresh=True)
+                victim_rule.mark(conn, [r.report["id"] for r in new_records if _names_a_victim(r)])
                 insert_ignore(conn, report_access, [g for r in new_records for g in r.grantees], fresh=True)
                 created = [r.report_id for r in results if r.outcome == Outcome.CREATED]
                 altered = [r.report_id for r in results if r.outcome == Outcome.NEW_VERSION]
@@ -531,6 +533,10 @@ def _caption_from(schema: str, given: dict[str, list[str]]) -> str:
             return given[prop][0][:500]
     names = [given[p][0] for p in ("firstName", "lastName") if given.get(p)]
     return " ".join(names)[:500] or _label(schema)
+
+
+def _names_a_victim(record: ReportRecord) -> bool:
+    return any(subject["category"] == "victim" for subject in record.subjects)
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData(
@@ -141,6 +142,8 @@ statements = Table(
     Column("origin", String(10), nullable=False),
     Column("span_start", Integer),
     Column("span_end", Integer),
+    # A victim detail of its report (`maxim.store.victim_rule`): withheld from those who may not see victims.
+    Column("victim_detail", Boolean, nullable=False, server_default=false()),
     Index(None, "entity_id"),
     Index(None, "report_id"),
     Index(None, "identifier_kind", "value"),

@@ -207,3 +207,35 @@ def test_an_earlier_version_follows_the_current_handling(
     submit(access, report(originator="BOCU-SUTTON", reference="SUT/R/1", text="Public once more."))
     again = data.report(first.report_id)
     assert again is not None and [v["version"] for v in again["versions"]] == [1, 3]
+
+
+def _marks(db: Database) -> dict[str, tuple[bool, bool]]:
+    """Each statement's stored victim-detail mark beside what the rule says of it now."""
+    from sqlalchemy import select
+
+    from maxim.store.tables import statements
+    from maxim.store.victim_rule import victim_detail
+
+    with db.reader.connect() as conn:
+        rows = conn.execute(select(statements.c.id, statements.c.victim_detail, victim_detail().label("rule")))
+        return {r.id: (bool(r.victim_detail), bool(r.rule)) for r in rows}
+
+
+def test_the_stored_victim_mark_is_the_rule_and_the_migration_marks_what_is_there(
+    db: Database, access: DataAccess
+) -> None:
+    from sqlalchemy import update
+
+    from maxim.store.tables import statements
+    from maxim.store.victim_rule import mark_all
+
+    submit(access, victim_report())
+    submit(access, victim_report(reference="SUT/V/2", text="Victim found again."))
+    submit(access, report(reference="LAM/PLAIN/1"))  # no victim: nothing marked
+    marks = _marks(db)
+    assert all(stored == rule for stored, rule in marks.values())
+    assert 0 < sum(stored for stored, _ in marks.values()) < len(marks)
+    with db.writer.begin() as conn:  # as the column stood when migration 0016 added it
+        conn.execute(update(statements).values(victim_detail=False))
+        mark_all(conn)
+    assert _marks(db) == marks

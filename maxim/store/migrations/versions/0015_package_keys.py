@@ -1,7 +1,7 @@
 """partners' package-signing public keys: packages are imported only when signed by a registered key
 
 Revision ID: 0015_package_keys
-Revises: 0012_name_spellings
+Revises: 0014_audit_anchor
 """
 
 from __future__ import annotations
