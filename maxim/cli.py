@@ -874,13 +874,20 @@ def export_statements(
 
 def main() -> None:
     """The `maxim` command. A database that is full, read-only or gone ends a command with one
-    clear line (and exit status 3), not a traceback; what was committed before the fault stays."""
+    clear line (and exit status 3), not a traceback; what was committed before the fault stays.
+    So does a file that is not UTF-8 text (exit status 2), read before anything is written."""
     from sqlalchemy.exc import OperationalError
 
     from maxim.store.engine import describe_failure
 
     try:
         app()
+    except UnicodeDecodeError as exc:  # a rules, ledger or referrals file saved in another encoding
+        console.print(
+            f"[red]a file given is not UTF-8 text (byte {exc.object[exc.start : exc.start + 1]!r} at position "
+            f"{exc.start}):[/red] save it as UTF-8 and run the command again; nothing was changed."
+        )
+        raise SystemExit(2) from None
     except OperationalError as exc:
         console.print(
             f"[red]{describe_failure(exc)}.[/red] Whatever was stored before this is kept; "

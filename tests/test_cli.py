@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -113,3 +116,19 @@ def test_audit_review_and_sar_commands(database_url: str, tmp_path: Path) -> Non
     assert refused.exit_code == 2 and "needs the role data_protection_officer" in refused.output
     sar = runner.invoke(app, ["sar", "export", "--entity", "nobody", "-o", str(tmp_path / "sar.json")], env=env)
     assert sar.exit_code == 0 and json.loads((tmp_path / "sar.json").read_text())["what_we_hold"] == []
+
+
+def test_a_file_that_is_not_utf8_ends_a_command_with_one_line_and_changes_nothing(tmp_path: Path) -> None:
+    env = {**os.environ, "MAXIM_DATABASE_URL": f"sqlite:///{tmp_path / 'maxim.db'}", "MAXIM_DATA_DIR": str(tmp_path)}
+    subprocess.run([sys.executable, "-m", "maxim.cli", "init"], env=env, check=True, capture_output=True)
+    latin = tmp_path / "rules.yaml"
+    latin.write_bytes("name: Sévérine\n".encode("latin-1"))
+    for args in (["sop", "load", str(latin)], ["funding", "load", str(latin)], ["route", "--dry-run", str(latin)]):
+        done = subprocess.run([sys.executable, "-m", "maxim.cli", *args], env=env, capture_output=True, text=True)
+        said = " ".join(done.stderr.split())
+        assert done.returncode == 2, (args, done.stderr)
+        assert "Traceback" not in done.stderr and "is not UTF-8 text" in said and "save it as UTF-8" in said, args
+    versions = subprocess.run(
+        [sys.executable, "-m", "maxim.cli", "sop", "versions"], env=env, capture_output=True, text=True, check=True
+    )
+    assert "Sévérine" not in versions.stdout
