@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from maxim.domain.errors import FieldError, ValidationFailed
-from maxim.intake.parse import originator_refusal, parse_report
+from maxim.domain.originator import originator_refusal
+from maxim.intake.parse import parse_report
 from maxim.intake.statements import ReportRecord, build_record
 from maxim.reference import Reference
 from maxim.store.access import Actor, DataAccess, Outcome

@@ -299,10 +299,11 @@ def key_add(
     as_user: AsUser = "admin",
 ) -> None:
     """Register a partner's public key: its signed packages import as that partner's (administrators only)."""
+    from maxim.share.service import register_partner_key
     from maxim.store.share_access import ShareAccess
 
     with _access(as_user) as access, _refusals():
-        kid, new = ShareAccess(access).add_partner_key(partner, file.read_bytes(), file.name)
+        kid, new = register_partner_key(ShareAccess(access), partner, file.read_bytes(), file.name)
     out.print(f"key {kid} {'registered' if new else 'was already registered'} for {partner}")
 
 

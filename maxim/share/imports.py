@@ -31,6 +31,7 @@ from maxim.network.deconflict import check_deconfliction_batch
 from maxim.reference import Reference
 from maxim.share.manifest import PackageRefused, read_zip
 from maxim.share.package import CONTEXT
+from maxim.share.service import trusted_keys
 from maxim.store.access import DataAccess, Outcome, Submitted
 from maxim.store.share_access import ShareAccess
 
@@ -475,7 +476,7 @@ def import_package(
     The sender is the partner whose registered key signed the package; `partner` (`--from`),
     when given, must be that partner. Any fault refuses the whole package.
     """
-    package = read_zip(data, source, ShareAccess(access).trusted_keys())
+    package = read_zip(data, source, trusted_keys(ShareAccess(access)))
     if partner is not None and partner != package.sender:
         raise PackageRefused(
             source, [f"signed with the key of {package.sender} ({package.key_id}), not of {partner} (--from)"]

@@ -20,10 +20,10 @@ from sqlalchemy import select
 
 from maxim.reference import Reference, load_reference
 from maxim.share import formats
-from maxim.share.manifest import write_zip
+from maxim.share.manifest import TrustedKey, write_zip
 from maxim.share.package import CONTEXT, Selection, assemble, report_context, to_proxy, validate_proxy
 from maxim.share.policy import Recipient, load_policy, recipient_for
-from maxim.share.signing import SigningKey
+from maxim.share.signing import SigningKey, key_id, public_key, public_pem
 from maxim.store.access import DataAccess, Forbidden
 from maxim.store.audit import Operation
 from maxim.store.export_audit import audited
@@ -339,3 +339,14 @@ def package_summary(result: PackageResult) -> dict[str, Any]:
         "notices": result.notices,
         "excluded": [{"what": w, "reason": r} for w, r in result.excluded],
     }
+
+
+def register_partner_key(share: ShareAccess, partner: str, pem: bytes, source: str) -> tuple[str, bool]:
+    """Read a partner's public key (refused with its reason if it is none) and register it."""
+    key = public_key(pem, source)
+    return share.add_partner_key(partner, key_id(key), public_pem(key), source)
+
+
+def trusted_keys(share: ShareAccess) -> dict[str, TrustedKey]:
+    """Key id -> partner and public key, what a package's signature is checked against."""
+    return {r["key_id"]: TrustedKey(r["partner"], r["public_key"]) for r in share.partner_keys()}

@@ -19,7 +19,7 @@ from followthemoney import model
 from sqlalchemy import ColumnElement, Connection, Select, case, func, null, or_, select, text, true, update
 
 from maxim.domain.errors import FieldError, ValidationFailed
-from maxim.intake.parse import originator_refusal
+from maxim.domain.originator import originator_refusal
 from maxim.intake.statements import ReportRecord
 from maxim.reference import load_reference
 from maxim.store import victim_rule

@@ -12,7 +12,7 @@ import hashlib
 import importlib.util
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Table, func, insert, select, update
 
@@ -31,9 +31,6 @@ from maxim.store.tables_share import (
     share_victim_releases,
     share_withdrawals,
 )
-
-if TYPE_CHECKING:
-    from maxim.share.manifest import TrustedKey
 
 OUTCOMES = ("approved", "refused")
 WITHDRAWAL_KINDS = ("withdrawn", "corrected")
@@ -378,20 +375,16 @@ class ShareAccess:
 
     # -- partners' package-signing keys ----------------------------------------------------------
 
-    def add_partner_key(self, partner: str, pem: bytes, source: str) -> tuple[str, bool]:
-        """Register a partner's public key (trust: its packages are imported as that partner's).
+    def add_partner_key(self, partner: str, kid: str, public_pem: str, source: str) -> tuple[str, bool]:
+        """Register a partner's public key, already read (`maxim.share.service.register_partner_key`).
 
         Administrators only. Returns (key id, whether it was new); the same key again for the
         same partner is a no-op, the same key for another partner is refused.
         """
-        from maxim.share.signing import key_id, public_key, public_pem
-
         if "administrator" not in self.actor.roles or self.actor.external:
             raise Forbidden("registering a partner's package-signing key is for administrators")
         if partner not in load_reference().partners:
             raise ValueError(f"PARTNER: {partner!r} is not a partner code (partners.yaml)")
-        key = public_key(pem, source)
-        kid = key_id(key)
         with self.db.writer.begin() as conn:
             known = conn.execute(select(package_keys.c.partner).where(package_keys.c.key_id == kid)).scalar()
             if known is not None and known != partner:
@@ -401,7 +394,7 @@ class ShareAccess:
                     insert(package_keys).values(
                         key_id=kid,
                         partner=partner,
-                        public_key=public_pem(key),
+                        public_key=public_pem,
                         added_by=self.actor.username,
                         added_at=self.access.clock(),
                     )
@@ -409,16 +402,10 @@ class ShareAccess:
         return kid, known is None
 
     def partner_keys(self) -> list[dict[str, Any]]:
-        """Every registered key: partner, key id, who added it and when (no secrets: public keys)."""
+        """Every registered key: partner, key id, public key, who added it and when (no secrets)."""
         query = select(package_keys).order_by(package_keys.c.partner, package_keys.c.added_at)
         with self.db.reader.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
-
-    def trusted_keys(self) -> dict[str, TrustedKey]:
-        """Key id -> partner and public key, what a package's signature is checked against."""
-        from maxim.share.manifest import TrustedKey
-
-        return {r["key_id"]: TrustedKey(r["partner"], r["public_key"]) for r in self.partner_keys()}
 
     # -- networks (the network feature's table, when it is installed) ---------------------------
 

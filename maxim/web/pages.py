@@ -18,7 +18,8 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from maxim.domain.errors import FieldError, ValidationFailed
-from maxim.intake.parse import originator_refusal, parse_report
+from maxim.domain.originator import originator_refusal
+from maxim.intake.parse import parse_report
 from maxim.intake.statements import build_record
 from maxim.network.deconflict import check_deconfliction
 from maxim.reference import Reference, load_reference

@@ -81,7 +81,8 @@ def keys(partner: str, key: SigningKey = SIGNER) -> dict[str, TrustedKey]:
 
 def trust(access: DataAccess, partner: str, key: SigningKey = SIGNER) -> None:
     """Register `key` as `partner`'s package-signing key in `access`'s store, as an administrator would."""
+    from maxim.share.service import register_partner_key
     from maxim.store.share_access import ShareAccess
 
     admin = as_(access, "keyadmin", "SCD6-MAXIM", "administrator")
-    ShareAccess(admin).add_partner_key(partner, key.public_pem().encode("ascii"), "partner.pem")
+    register_partner_key(ShareAccess(admin), partner, key.public_pem().encode("ascii"), "partner.pem")

@@ -14,7 +14,7 @@ from maxim.reference import load_reference
 from maxim.share.cli import import_app, share_app
 from maxim.share.imports import Defaults, import_package
 from maxim.share.manifest import MANIFEST, SIGNATURE, PackageRefused, manifest
-from maxim.share.service import build_package
+from maxim.share.service import build_package, register_partner_key
 from maxim.share.signing import SigningKeyError, generate, installation_key
 from maxim.store.access import DataAccess, Forbidden
 from maxim.store.share_access import ShareAccess
@@ -105,16 +105,16 @@ def test_registering_keys_is_for_administrators_and_a_key_belongs_to_one_partner
     pem = SIGNER.public_pem().encode()
     liaison = ShareAccess(as_(access, "liz", "SCD6-MAXIM", "partner_liaison"))
     with pytest.raises(Forbidden, match="for administrators"):
-        liaison.add_partner_key("NCA", pem, "nca.pem")
+        register_partner_key(liaison, "NCA", pem, "nca.pem")
     admin = ShareAccess(as_(access, "ada", "SCD6-MAXIM", "administrator"))
-    assert admin.add_partner_key("NCA", pem, "nca.pem") == (SIGNER.key_id, True)
-    assert admin.add_partner_key("NCA", pem, "nca.pem") == (SIGNER.key_id, False)
+    assert register_partner_key(admin, "NCA", pem, "nca.pem") == (SIGNER.key_id, True)
+    assert register_partner_key(admin, "NCA", pem, "nca.pem") == (SIGNER.key_id, False)
     with pytest.raises(ValueError, match=r"already registered to NCA, not HOIE"):
-        admin.add_partner_key("HOIE", pem, "nca.pem")
+        register_partner_key(admin, "HOIE", pem, "nca.pem")
     with pytest.raises(ValueError, match="'NOBODY' is not a partner code"):
-        admin.add_partner_key("NOBODY", generate().public_pem().encode(), "x.pem")
+        register_partner_key(admin, "NOBODY", generate().public_pem().encode(), "x.pem")
     with pytest.raises(SigningKeyError, match=r"x\.pem: not a PEM public key"):
-        admin.add_partner_key("NCA", b"-----BEGIN PUBLIC KEY-----\nnonsense\n", "x.pem")
+        register_partner_key(admin, "NCA", b"-----BEGIN PUBLIC KEY-----\nnonsense\n", "x.pem")
     assert [(k["partner"], k["key_id"], k["added_by"]) for k in admin.partner_keys()] == [("NCA", SIGNER.key_id, "ada")]
 
 
